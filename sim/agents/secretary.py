@@ -1,0 +1,259 @@
+"""Village party secretaries (村党支部书记), the report of L1-L73.
+
+The secretary compares, each month, the yearly value of holding the post
+with what the same person would earn without it (DESIGN §3.4). The value of
+the post has the parts the 一定三有 package changes (L6, L16-L27):
+
+- pay: basic pay at the floor multiple of local income where the county pays
+  it, plus performance pay tied to the annual score (L20, L31);
+- promotion: the chance of leaving upward through each open channel times
+  the value of a township post (L24), an option value as in dynamic
+  retention models of military and civil-service careers;
+- security: the pension contribution paid while in post and the departure
+  subsidy that only a normal departure keeps (L27), spread over the years
+  left to serve, so its pull is strongest near retirement;
+- intrinsic motivation, minus the share of outside earnings the post costs.
+
+Quitting (撂担子, L43) is a logit in the value of the post relative to local
+income. The same rule decides whether a candidate accepts a vacant post.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from sim.agents.base import RowAgent
+from sim.parameters import ParameterSet
+
+#: Where a secretary came from (L43, L59).
+ORIGINS = ("local_cadre", "capable_earner", "returned_migrant", "veteran", "cgvo", "other_member")
+ORIGIN = {name: code for code, name in enumerate(ORIGINS)}
+
+
+def quit_probability(relative_value, intercept: float, slope: float, exp=np.exp):
+    """Yearly probability of quitting given the post's value relative to local income.
+
+    ``p = 1 / (1 + exp(-(intercept - slope * relative_value)))``. The array
+    version passes ``numpy.exp``, the per-agent version ``math.exp``: the rule
+    itself is written once.
+    """
+    return 1.0 / (1.0 + exp(slope * relative_value - intercept))
+
+
+def monthly_hazard(yearly_probability, log1p=np.log1p, expm1=np.expm1):
+    """Monthly probability equivalent to a yearly one."""
+    return -expm1(log1p(-yearly_probability) / 12.0)
+
+
+def post_value(pay, promotion_value, security_value, motivation, outside, time_share: float):
+    """Yearly value of holding the post (yuan): what staying adds to not staying.
+
+    ``pay + promotion_value + security_value + motivation - time_share * outside``.
+    """
+    return pay + promotion_value + security_value + motivation - time_share * outside
+
+
+def outside_option(age, earner, migrant_income: float, labour_income, params: ParameterSet):
+    """Yearly income the person would earn without the post (yuan).
+
+    The better of migrant wage work, which fades with age, and local work,
+    which pays capable earners a premium (L43, L59).
+    """
+    p = params
+    fade = np.clip((p.value("secretary.migrant_option_end_age") - age) / 20.0, 0.0, 1.0)
+    migrant = migrant_income * fade * (1.0 - p.value("secretary.migration_cost_share"))
+    local = labour_income * (1.0 + p.value("secretary.earner_premium") * earner)
+    return np.maximum(migrant, local)
+
+
+def security_value(age, tenure, income, basic, pension_on, departure_on, retirement_age: float,
+                   subsidy_rate: float, min_years: float, one_off_months: float,
+                   pension_subsidy: float, params: ParameterSet):
+    """Yearly value of the security a secretary keeps only by staying (L27).
+
+    The pension contribution is paid while in post. The departure subsidy is
+    paid from a normal departure for life, at ``subsidy_rate`` × years served
+    × local income a year, or a one-off compensation before ``min_years``.
+    Quitting forfeits it; its present value is spread over the years left.
+    """
+    r = params.value("secretary.discount_rate")
+    years_left = np.maximum(retirement_age - age, 0.5)
+    final_tenure = tenure + years_left
+    n = params.value("secretary.years_receiving_subsidy")
+    annuity = (1.0 - (1.0 + r) ** -n) / r
+    regular = subsidy_rate * final_tenure * income * annuity
+    one_off = one_off_months / 12.0 * basic
+    at_exit = np.where(final_tenure >= min_years, regular, one_off)
+    departure = departure_on * at_exit * (1.0 + r) ** -years_left / years_left
+    return pension_on * pension_subsidy + departure
+
+
+class Secretaries:
+    """The secretary post of every village, as arrays (one row per village).
+
+    Attributes:
+        filled: The post has a secretary.
+        age: Age in years.
+        tenure: Years in this post.
+        college: College education (大专 or above).
+        ability: Leadership ability (standard normal among villagers).
+        motivation: Intrinsic value of the post, as a multiple of local income.
+        earner: A capable earner (致富能手): higher outside option.
+        origin: Code in :data:`ORIGINS`.
+        score: Last annual assessment score (standardised).
+        entered: Absolute month the secretary took the post.
+        cgvo: Row of the CGVO holding the post, or -1.
+    """
+
+    def __init__(self, n: int, params: ParameterSet, month: int, rng: np.random.Generator) -> None:
+        p = self._p = params
+        self.filled = rng.random(n) >= p.value("secretary.initial_vacancy_share")
+        self.age = np.clip(rng.normal(p.value("secretary.initial_age_mean"),
+                                      p.value("secretary.initial_age_sd"), n), 22, 59.5).astype(np.float32)
+        self.tenure = np.minimum(rng.exponential(p.value("secretary.initial_tenure_mean"), n),
+                                 self.age - 20).astype(np.float32)
+        self.college = rng.random(n) < p.value("secretary.initial_college_share")
+        self.ability = (rng.standard_normal(n) + p.value("secretary.initial_ability_mean")).astype(np.float32)
+        self.motivation = self.draw_motivation(n, rng)
+        self.earner = rng.random(n) < p.value("secretary.initial_earner_share")
+        self.origin = np.full(n, ORIGIN["local_cadre"], np.int8)
+        self.score = np.zeros(n, np.float32)
+        self.entered = (month - np.round(self.tenure * 12)).astype(np.int32)
+        self.cgvo = np.full(n, -1, np.int32)
+
+    def __len__(self) -> int:
+        return len(self.filled)
+
+    def draw_motivation(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Intrinsic motivation of ``n`` new secretaries (multiple of local income)."""
+        p = self._p
+        return rng.normal(p.value("secretary.motivation_mean"), p.value("secretary.motivation_sd"),
+                          n).astype(np.float32)
+
+    def decide_to_stay(self, relative_value: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Quit or stay this month (撂担子, L43); return the villages whose secretary quits.
+
+        Args:
+            relative_value: Yearly value of the post over local per-capita income.
+            rng: The quit stream (one draw per village every month).
+        """
+        p = self._p
+        u = rng.random(len(self))
+        yearly = quit_probability(relative_value, p.value("secretary.quit_intercept"),
+                                  p.value("secretary.quit_slope"))
+        return np.flatnonzero(self.filled & (u < monthly_hazard(yearly)))
+
+    def leave_normally(self, retirement_age: float, rng: np.random.Generator) -> np.ndarray:
+        """Retire at ``retirement_age`` or leave for health (normal departure, L27).
+
+        Returns the villages whose secretary leaves this month.
+        """
+        p = self._p
+        u = rng.random(len(self))
+        yearly = p.value("secretary.health_exit_rate_at_40") * np.exp(
+            p.value("secretary.health_exit_age_slope") * (self.age - 40.0))
+        leave = self.filled & ((self.age >= retirement_age) | (u < -np.expm1(-yearly / 12.0)))
+        return np.flatnonzero(leave)
+
+    def age_one_month(self) -> None:
+        """Age and tenure advance by one month; ability grows with experience."""
+        step = np.float32(1.0 / 12.0)
+        self.age += step
+        self.tenure += np.where(self.filled, step, np.float32(0.0))
+        self.ability += np.where(
+            self.filled, np.float32(self._p.value("secretary.learning_per_year") / 12.0), np.float32(0.0))
+
+    def assess(self, weights: tuple[float, float, float], support: np.ndarray,
+               rng: np.random.Generator) -> np.ndarray:
+        """Annual assessment (述职评议, L31): a weighted score of three raters.
+
+        Villagers and party members, the township and the county each see the
+        secretary's performance (ability plus the year's luck plus ``support``,
+        e.g. a first secretary) with their own noise; the weighted sum is
+        standardised among serving secretaries and stored in ``score``.
+        """
+        p = self._p
+        n = len(self)
+        performance = self.ability + support + rng.normal(0.0, p.value("secretary.performance_sd"), n)
+        noise = rng.normal(0.0, 1.0, (3, n)) * np.array(
+            [p.value("secretary.rater_noise_village"), p.value("secretary.rater_noise_township"),
+             p.value("secretary.rater_noise_county")])[:, None]
+        w = np.asarray(weights, float)
+        raw = (w[:, None] * (performance[None, :] + noise)).sum(axis=0) / max(w.sum(), 1e-12)
+        serving = raw[self.filled]
+        if serving.size > 1:
+            raw = (raw - serving.mean()) / max(serving.std(), 1e-12)
+        self.score = np.where(self.filled, raw, 0.0).astype(np.float32)
+        return self.score
+
+    def train(self, days: float) -> None:
+        """Training raises ability with diminishing returns in days (L31, L63)."""
+        p = self._p
+        gain = p.value("secretary.training_gain_per_day") * days / (1.0 + days / p.value(
+            "secretary.training_saturation_days"))
+        self.ability += np.where(self.filled, np.float32(gain), np.float32(0.0))
+
+    def capable(self) -> np.ndarray:
+        """Serving secretaries able enough to lead development (带领致富能力强, L43)."""
+        return self.filled & (self.ability > self._p.value("secretary.capable_ability_threshold"))
+
+    def vacate(self, villages: np.ndarray) -> None:
+        """The posts of ``villages`` fall vacant."""
+        self.filled[villages] = False
+        self.cgvo[villages] = -1
+        self.score[villages] = 0.0
+
+    def install(self, villages: np.ndarray, *, age, college, ability, earner, origin, month: int,
+                motivation, cgvo=None) -> None:
+        """Put new secretaries into the posts of ``villages``."""
+        self.filled[villages] = True
+        self.age[villages] = age
+        self.tenure[villages] = 0.0
+        self.college[villages] = college
+        self.ability[villages] = ability
+        self.earner[villages] = earner
+        self.origin[villages] = origin
+        self.motivation[villages] = motivation
+        self.score[villages] = 0.0
+        self.entered[villages] = month
+        self.cgvo[villages] = -1 if cgvo is None else cgvo
+
+
+class SecretaryView(RowAgent):
+    """One village's secretary, read from the :class:`Secretaries` arrays."""
+
+    population_attr = "secretaries"
+    fields = ("filled", "age", "tenure", "college", "ability", "motivation", "origin", "score")
+
+
+class Secretary(mesa.Agent):
+    """A secretary as a classic per-agent ``mesa.Agent`` with its own ``step()``.
+
+    The straightforward way of writing the stay/quit rule: one object per
+    secretary holding its own state. It applies the same
+    :func:`quit_probability` as :meth:`Secretaries.decide_to_stay`; the
+    benchmark (``sim-bench``) times both, and a docking test checks that they
+    give the same distribution of quits.
+
+    Attributes:
+        relative_value: Yearly value of the post over local income.
+        filled: Still in post.
+    """
+
+    def __init__(self, model: mesa.Model, relative_value: float, intercept: float,
+                 slope: float) -> None:
+        super().__init__(model)
+        self.relative_value = float(relative_value)
+        self.intercept = intercept
+        self.slope = slope
+        self.filled = True
+
+    def step(self) -> None:
+        """Quit this month with the monthly hazard of the rule."""
+        if self.filled:
+            yearly = quit_probability(self.relative_value, self.intercept, self.slope, math.exp)
+            if self.model.random.random() < monthly_hazard(yearly, math.log1p, math.expm1):
+                self.filled = False

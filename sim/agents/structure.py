@@ -1,0 +1,219 @@
+"""Provinces, counties and villages: the structure the agents live in.
+
+Represents DESIGN §2 (structure rows) and §3.1-3.2: incomes move along the
+public series by province (``facts/external.md``), and counties implement
+each element of 一定三有 with a hazard that rises after the 2009 document and
+depends on fiscal capacity and the province's funding channel (L16, L20, L27).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import DataFileError
+from sim.parameters import DATA_DIR, ParameterSet, read_yaml, series_value
+
+REGIONS = ("east", "central", "west")
+FUNDING = ("transfer", "provincial_budget", "county_budget")
+#: The four county-level elements of the package, in the order of L16.
+ELEMENTS = ("pay_floor", "pension", "departure_subsidy", "other_cadre_pay")
+
+
+def load_province_table(path: Path | None = None) -> pd.DataFrame:
+    """Read ``provinces.csv`` and check it against its provenance file.
+
+    Raises:
+        DataFileError: if a column lacks provenance or provenance names a missing column.
+    """
+    path = path or DATA_DIR / "provinces.csv"
+    table = pd.read_csv(path)
+    meta = read_yaml(path.with_name("provinces.meta.yaml"))
+    missing = set(table.columns) - set(meta)
+    extra = set(meta) - set(table.columns)
+    if missing or extra:
+        raise DataFileError(f"{path.name}: columns without provenance {sorted(missing)}, "
+                            f"provenance without column {sorted(extra)}")
+    for column, leaf in meta.items():
+        if not leaf.get("unit") or leaf.get("status") not in ("source", "calibrated", "assumed"):
+            raise DataFileError(f"{path.name}: column {column} needs unit and status")
+        if leaf["status"] == "source" and not leaf.get("reference"):
+            raise DataFileError(f"{path.name}: column {column} has status source and no reference")
+        if leaf["status"] == "assumed" and not leaf.get("reason"):
+            raise DataFileError(f"{path.name}: column {column} has status assumed and no reason")
+    if not set(table["region"]) <= set(REGIONS) or not set(table["pay_funding"]) <= set(FUNDING):
+        raise DataFileError(f"{path.name}: unknown region or pay_funding value")
+    if table["province"].duplicated().any():
+        raise DataFileError(f"{path.name}: duplicate province")
+    return table
+
+
+@dataclass
+class Provinces:
+    """The 31 provinces as arrays.
+
+    Attributes:
+        names: Province names (the keys users write in province mappings).
+        region: 0 east, 1 central, 2 west.
+        income_2011: Rural per-capita net income in 2011 (yuan/person/year).
+        funding: 0 provincial transfer, 1 provincial budget, 2 county budget (L20).
+        director_pay_ratio: Director's pay relative to the secretary's (L20).
+        other_cadre_pay_ratio: Other cadres' pay relative to the secretary's (L20).
+        village_share: Share of the nation's villages.
+        county_count: Agricultural counties in the province (whole numbers).
+    """
+
+    names: tuple[str, ...]
+    region: np.ndarray
+    income_2011: np.ndarray
+    funding: np.ndarray
+    director_pay_ratio: np.ndarray
+    other_cadre_pay_ratio: np.ndarray
+    village_share: np.ndarray
+    county_count: np.ndarray
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, national_counties: int) -> Provinces:
+        """Build from the province table, rescaling county counts to the national total."""
+        villages = table["villages"].to_numpy(float)
+        counties = table["agricultural_counties"].to_numpy(float)
+        counties = np.maximum(1, np.round(counties * national_counties / counties.sum())).astype(int)
+        return cls(
+            names=tuple(table["province"]),
+            region=table["region"].map(REGIONS.index).to_numpy(np.int8),
+            income_2011=table["rural_income_2011"].to_numpy(float),
+            funding=table["pay_funding"].map(FUNDING.index).to_numpy(np.int8),
+            director_pay_ratio=table["director_pay_ratio"].to_numpy(float),
+            other_cadre_pay_ratio=table["other_cadre_pay_ratio"].to_numpy(float),
+            village_share=villages / villages.sum(),
+            county_count=counties,
+        )
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def index(self, name: str) -> int:
+        """Row of the province called ``name``."""
+        return self.names.index(name)
+
+
+class Economy:
+    """Incomes along the public series (DESIGN §3.1).
+
+    Province incomes follow the national rural per-capita net income series,
+    scaled by each province's 2011 level; the migrant wage follows the
+    out-migrant monthly wage series. Beyond the listed years both grow at the
+    last listed rate.
+    """
+
+    def __init__(self, params: ParameterSet, provinces: Provinces) -> None:
+        self._national = params.value("national.rural_income")
+        self._migrant = params.value("national.migrant_monthly_wage")
+        self._relative = provinces.income_2011 / series_value(self._national, 2011)
+        self.year: int | None = None
+        self.province_income = np.zeros(len(provinces))
+        self.national_income = 0.0
+        self.migrant_income = 0.0
+
+    def update(self, year: int) -> bool:
+        """Move incomes to ``year``; return whether they changed."""
+        if year == self.year:
+            return False
+        self.year = year
+        self.national_income = series_value(self._national, year)
+        self.province_income = self._relative * self.national_income
+        self.migrant_income = 12.0 * series_value(self._migrant, year)
+        return True
+
+
+class Counties:
+    """Agricultural counties and their implementation of the package (L16, L20, L27).
+
+    Attributes:
+        province: Province row of each county.
+        fiscal: Fiscal capacity (1 = national average).
+        implemented: ``{element: bool array}``, whether the county implements it.
+    """
+
+    def __init__(self, provinces: Provinces, params: ParameterSet, rng: np.random.Generator) -> None:
+        self.province = np.repeat(np.arange(len(provinces), dtype=np.int16), provinces.county_count)
+        n = len(self.province)
+        relative_income = provinces.income_2011 / np.average(
+            provinces.income_2011, weights=provinces.village_share
+        )
+        sigma = params.value("county.fiscal_sigma")
+        self.fiscal = relative_income[self.province] * rng.lognormal(-sigma**2 / 2, sigma, n)
+        self.funding = provinces.funding[self.province]
+        self.implemented = {}
+        for element in ELEMENTS:
+            share = params.value(f"county.initial_share.{element}")
+            self.implemented[element] = rng.random(n) < share
+        self._params = params
+
+    def __len__(self) -> int:
+        return len(self.province)
+
+    def implement(self, package_in_effect: bool, enabled: dict[str, bool],
+                  rng: np.random.Generator) -> None:
+        """One month of county decisions: each county adopts each element with a hazard.
+
+        The yearly adoption rate is the calibrated post-2009 rate while the
+        package is in effect and the background rate otherwise; it rises with
+        fiscal capacity, and for the pay floor it depends on who funds it
+        (provincial budget, provincial transfer, county budget; L20). A lever
+        that switches an element off removes it everywhere.
+        """
+        p = self._params
+        beta = p.value("county.fiscal_elasticity")
+        capacity = self.fiscal**beta
+        draws = rng.random((len(ELEMENTS), len(self)))
+        for i, element in enumerate(ELEMENTS):
+            flags = self.implemented[element]
+            if not enabled[element]:
+                flags[:] = False
+                continue
+            rate = (p.value(f"county.adoption_rate.{element}") if package_in_effect
+                    else p.value("county.background_rate"))
+            yearly = rate * capacity
+            if element == "pay_floor":
+                yearly = yearly * np.asarray(p.value("county.funding_multiple"), float)[self.funding]
+            hazard = -np.expm1(-yearly / 12.0)
+            flags |= draws[i] < hazard
+
+    def shares(self) -> dict[str, float]:
+        """Share of counties implementing each element."""
+        return {element: float(flags.mean()) for element, flags in self.implemented.items()}
+
+
+class Villages:
+    """Administrative villages, each with a county, a population and an income level.
+
+    Attributes:
+        province: Province row of each village.
+        county: County row of each village.
+        income_factor: Village income relative to its province's (mean 1).
+        adults: Adult residents (registered population, migrants included).
+        weight: Villages represented by each simulated village.
+    """
+
+    def __init__(self, n: int, provinces: Provinces, counties: Counties, params: ParameterSet,
+                 rng: np.random.Generator) -> None:
+        self.province = np.sort(
+            rng.choice(len(provinces), size=n, p=provinces.village_share).astype(np.int16)
+        )
+        first_county = np.concatenate([[0], np.cumsum(provinces.county_count)[:-1]])
+        offset = rng.integers(0, provinces.county_count[self.province])
+        self.county = (first_county[self.province] + offset).astype(np.int32)
+        sigma = params.value("village.income_sigma")
+        self.income_factor = rng.lognormal(-sigma**2 / 2, sigma, n)
+        mean_adults = (params.value("national.rural_population") * params.value("national.adult_share")
+                       / params.value("national.villages"))
+        psigma = params.value("village.population_sigma")
+        self.adults = mean_adults * rng.lognormal(-psigma**2 / 2, psigma, n)
+        self.weight = params.value("national.villages") / n
+
+    def __len__(self) -> int:
+        return len(self.province)

@@ -1,0 +1,127 @@
+"""Resolve a run's configuration: defaults, scenario, user changes — all validated.
+
+Nothing here knows about Hydra: the command line converts its config to
+plain mappings and calls :func:`resolve`, and so does ``VillageModel``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.agents.structure import load_province_table
+from sim.errors import ConfigError
+from sim.parameters import ParameterSet, load_levers, load_world_parameters, read_yaml
+from sim.timeline import parse_month
+
+#: Scenario files are the Hydra config group ``configs/scenario``; read here as plain YAML.
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "configs" / "scenario"
+SCENARIO_KEYS = frozenset({"scenario_name", "description", "policy", "param"})
+FIRST_MONTH = "2008-01"
+LAST_MONTH = "2050-12"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a run depends on, validated.
+
+    Attributes:
+        scale: Share of the nation's villages simulated, in (0, 1].
+        seed: Seed of every random stream.
+        start: First month, ``YYYY-MM``.
+        end: Last month, ``YYYY-MM``.
+        scenario: Scenario name.
+        levers: Lever set with the scenario's and the user's changes.
+        params: World parameter set with the scenario's and the user's changes.
+    """
+
+    scale: float
+    seed: int
+    start: str
+    end: str
+    scenario: str
+    levers: ParameterSet
+    params: ParameterSet
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved configuration as plain data (what a run writes beside its outputs)."""
+        return {"scale": self.scale, "seed": self.seed, "start": self.start, "end": self.end,
+                "scenario": self.scenario, "policy": self.levers.nested_values(),
+                "param": self.params.nested_values()}
+
+
+def scenario_names() -> list[str]:
+    """Names of the scenarios in ``configs/scenario``."""
+    return sorted(path.stem for path in SCENARIO_DIR.glob("*.yaml"))
+
+
+def load_scenario(name: str) -> dict[str, Any]:
+    """The lever and parameter changes of scenario ``name``.
+
+    Raises:
+        ConfigError: if there is no such scenario or its file has unknown keys.
+    """
+    names = scenario_names()
+    if name not in names:
+        raise ConfigError("scenario", f"unknown scenario {name!r}; allowed: {', '.join(names)}")
+    data = read_yaml(SCENARIO_DIR / f"{name}.yaml") or {}
+    unknown = set(data) - SCENARIO_KEYS
+    if unknown:
+        raise ConfigError(f"scenario.{sorted(unknown)[0]}",
+                          f"unknown key in scenario file; allowed: {', '.join(sorted(SCENARIO_KEYS))}")
+    return data
+
+
+def province_names() -> frozenset[str]:
+    """Names of the 31 provinces, as users write them."""
+    return frozenset(load_province_table()["province"])
+
+
+def resolve(*, scale: Any = 0.01, start: Any = FIRST_MONTH, end: Any = "2012-12",
+            scenario: str = "as_reported", seed: Any = 0, policy: Mapping[str, Any] | None = None,
+            params: Mapping[str, Any] | None = None,
+            flat_levers: Mapping[str, Any] | None = None) -> RunConfig:
+    """Validate and combine a run's settings.
+
+    Order: lever and parameter files, then the scenario, then ``policy`` and
+    ``params`` (nested), then ``flat_levers`` (``pay_floor_multiple=1.2``).
+
+    Raises:
+        ConfigError: naming the first offending key and what is allowed.
+    """
+    from sim.policies import split_flat_lever
+
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0 < scale <= 1:
+        raise ConfigError("scale", f"must be a number in (0, 1] (share of villages simulated), got {scale!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("seed", f"must be a whole number >= 0, got {seed!r}")
+    first = parse_month(start, "start")
+    last = parse_month(end, "end")
+    if first != parse_month(FIRST_MONTH):
+        raise ConfigError("start", f"must be {FIRST_MONTH}: the initial state describes that month, got {start}")
+    if last < first:
+        raise ConfigError("end", f"must not be before start ({start}), got {end}")
+    if last > parse_month(LAST_MONTH):
+        raise ConfigError("end", f"must be {LAST_MONTH} or earlier, got {end}")
+    provinces = province_names()
+    chosen = load_scenario(scenario)
+    levers = load_levers().with_values(chosen.get("policy") or {}, "policy", provinces)
+    levers = levers.with_values(policy or {}, "policy", provinces)
+    nested: dict[str, dict[str, Any]] = {}
+    for name, value in (flat_levers or {}).items():
+        split = split_flat_lever(name)
+        if split is None or split[1] == "":
+            raise ConfigError(name, "unknown keyword; levers are <family>_<name>, e.g. pay_floor_multiple")
+        family, leaf = split
+        if f"{family}.{leaf}" not in levers:
+            allowed = sorted(p.split(".", 1)[1] for p in levers if p.startswith(family + "."))
+            raise ConfigError(name, f"unknown lever of {family}; allowed: "
+                              + ", ".join(f"{family}_{a}" for a in allowed))
+        nested.setdefault(family, {})[leaf] = value
+    levers = levers.with_values(nested, "policy", provinces)
+    world = load_world_parameters().with_values(chosen.get("param") or {}, "param", provinces)
+    world = world.with_values(params or {}, "param", provinces)
+    return RunConfig(scale=float(scale), seed=int(seed), start=str(start), end=str(end),
+                     scenario=scenario, levers=levers, params=world)

@@ -1,0 +1,151 @@
+"""Elections of village secretaries (两推一选, L807, L843) — DESIGN §3.8.
+
+A vacant post is filled from the village's own candidates: party members at
+home (capable earners, returned migrants, veterans; L43, L59) and the
+village's CGVO (L318). Each candidate weighs the post with the same value the
+secretary's stay/quit rule uses, and the most electable willing candidate
+wins. Every third year the village elects its committees, and a sitting
+secretary can lose to a stronger challenger (L47).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.agents.secretary import ORIGIN, quit_probability
+
+NO_CANDIDATE = -1
+
+
+@dataclass
+class Choice:
+    """The best willing candidate of each village in an election.
+
+    Attributes:
+        villages: Villages that held the election.
+        villager: Chosen villager row, or -1.
+        cgvo: Chosen CGVO row, or -1.
+        electability: Electability of the winner (``-inf`` where nobody stood).
+    """
+
+    villages: np.ndarray
+    villager: np.ndarray
+    cgvo: np.ndarray
+    electability: np.ndarray
+
+    @property
+    def found(self) -> np.ndarray:
+        """Villages where a willing candidate stood."""
+        return np.isfinite(self.electability)
+
+
+def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Choice:
+    """Find each village's most electable candidate willing to take the post."""
+    p = model.params
+    vill = model.villagers
+    k = vill.k
+    rows = (villages[:, None] * k + np.arange(k)[None, :]).ravel()
+    u = rng.random((3, len(villages), k + 1))
+    eligible = vill.candidates()[rows].reshape(len(villages), k)
+    earner = vill.capable_earner()[rows]
+    relative = model.candidate_post_value(villages.repeat(k), vill.age[rows], earner) / (
+        model.village_income[villages].repeat(k))
+    stay = 1.0 - quit_probability(relative, p.value("secretary.quit_intercept"),
+                                  p.value("secretary.quit_slope"))
+    willing = eligible & (u[0, :, :k] < stay.reshape(len(villages), k))
+    noise = p.value("election.noise_sd") * _normal(u[1, :, :k])
+    electability = (vill.ability[rows].reshape(len(villages), k) + noise
+                    + p.value("election.college_bonus") * vill.college[rows].reshape(len(villages), k)
+                    + p.value("election.earner_bonus") * earner.reshape(len(villages), k)
+                    + p.value("election.returned_bonus") * vill.returned[rows].reshape(len(villages), k)
+                    + p.value("election.veteran_bonus") * vill.veteran[rows].reshape(len(villages), k))
+    electability = np.where(willing, electability, -np.inf)
+    # The village's CGVO stands as the last column.
+    cgvo_row = model.village_cgvo[villages]
+    has = cgvo_row >= 0
+    cg = np.where(has, cgvo_row, 0)
+    cgvos = model.cgvos
+    cgvo_ok = (has & cgvos.party[cg] & (cgvos.role[cg] != 4)
+               & ((model.month - cgvos.cohort[cg]) >= p.value("cgvo.secretary_min_months"))
+               & (u[0, :, k] < p.value("cgvo.secretary_willingness")))
+    cgvo_score = (cgvos.ability[cg] + p.value("election.cgvo_bonus")
+                  + p.value("election.noise_sd") * _normal(u[1, :, k]))
+    column = np.where(cgvo_ok, cgvo_score, -np.inf)
+    scores = np.concatenate([electability, column[:, None]], axis=1)
+    best = scores.argmax(axis=1)
+    top = scores[np.arange(len(villages)), best]
+    picked_villager = np.where(np.isfinite(top) & (best < k), villages * k + best, NO_CANDIDATE)
+    picked_cgvo = np.where(np.isfinite(top) & (best == k), cgvo_row, NO_CANDIDATE)
+    return Choice(villages, picked_villager, picked_cgvo, top)
+
+
+def install_winners(model, choice: Choice, rng: np.random.Generator) -> np.ndarray:
+    """Seat the winners of ``choice``; return the villages that got a new secretary."""
+    secs, vill, cgvos = model.secretaries, model.villagers, model.cgvos
+    from_villagers = choice.villager >= 0
+    villages = choice.villages[from_villagers]
+    rows = choice.villager[from_villagers]
+    origin = np.full(len(rows), ORIGIN["other_member"], np.int8)
+    origin[vill.veteran[rows]] = ORIGIN["veteran"]
+    origin[vill.returned[rows]] = ORIGIN["returned_migrant"]
+    earner = vill.capable_earner()[rows]
+    origin[earner] = ORIGIN["capable_earner"]
+    secs.install(villages, age=vill.age[rows], college=vill.college[rows],
+                 ability=vill.ability[rows], earner=earner, origin=origin, month=model.month,
+                 motivation=secs.draw_motivation(len(rows), rng))
+    from_cgvo = choice.cgvo >= 0
+    cvillages = choice.villages[from_cgvo]
+    crows = choice.cgvo[from_cgvo]
+    secs.install(cvillages, age=model.params.value("cgvo.age_at_recruitment")
+                 + (model.month - cgvos.cohort[crows]) / 12.0, college=True,
+                 ability=cgvos.ability[crows], earner=False, origin=ORIGIN["cgvo"],
+                 month=model.month, motivation=secs.draw_motivation(len(crows), rng), cgvo=crows)
+    cgvos.role[crows] = 4
+    return np.concatenate([villages, cvillages])
+
+
+def fill_vacancies(model, first_secretary: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Hold by-elections in vacant villages; return the villages filled this month.
+
+    A vacant village organises an election with a monthly probability,
+    higher where a first secretary has been sent (L31).
+    """
+    p = model.params
+    u = rng.random(len(model.secretaries))
+    chance = np.where(first_secretary, p.value("first_secretary.fill_probability"),
+                      p.value("election.vacancy_fill_probability"))
+    holding = np.flatnonzero(~model.secretaries.filled & (u < chance))
+    if holding.size == 0:
+        return holding
+    choice = best_candidates(model, holding, rng)
+    return install_winners(model, choice, rng)
+
+
+def hold_village_elections(model, rng: np.random.Generator) -> np.ndarray:
+    """Three-yearly committee elections: sitting secretaries face challengers (L47).
+
+    Returns the villages where the sitting secretary lost.
+    """
+    p = model.params
+    secs = model.secretaries
+    sitting = np.flatnonzero(secs.filled & (secs.cgvo < 0))
+    if sitting.size == 0:
+        return sitting
+    choice = best_candidates(model, sitting, rng)
+    incumbent = (secs.ability[sitting] + p.value("election.score_weight") * secs.score[sitting]
+                 + p.value("election.incumbency_bonus")
+                 + p.value("election.noise_sd") * rng.standard_normal(len(sitting)))
+    lost = choice.found & (choice.electability > incumbent)
+    losers = sitting[lost]
+    secs.vacate(losers)
+    install_winners(model, Choice(losers, choice.villager[lost], choice.cgvo[lost],
+                                  choice.electability[lost]), rng)
+    return losers
+
+
+def _normal(u: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtri
+
+    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))

@@ -1,0 +1,177 @@
+"""Outcome measures (DESIGN §5): reporters that compute national aggregates each month.
+
+Every measure is a snake_case name with its unit; counts and money are
+weighted to national totals. Flows are what happened during the month
+(recorded by the model as it schedules), stocks are read from the
+populations' arrays. Agents never keep model-wide counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sim.agents.cgvo import ROLE, ROUTES
+from sim.agents.enterprise import JOINT, OWN
+from sim.agents.secretary import ORIGIN
+from sim.agents.structure import ELEMENTS
+from sim.policies import CHANNELS
+
+#: Monthly flows the model records while it schedules (national counts unless the name says).
+FLOWS = (
+    "secretary_quits", "secretary_quits_age55plus", "secretary_normal_departures",
+    "secretary_removals", "secretary_lost_elections", "secretary_entrants",
+    *(f"promotions_{c}" for c in CHANNELS),
+    "cgvo_applicants", "cgvo_recruits", "cgvo_ventures_started", "cgvo_committee_wins",
+    "enterprise_admissions", "enterprise_orgs_formed", "party_admissions_rural",
+    "departure_one_off_yuan", "training_days",
+)
+
+#: Flows reported as they are, with their unit in the name.
+_REPORTED_FLOWS = {
+    "secretary_quits": "secretary_quits_per_month",
+    "secretary_normal_departures": "secretary_normal_departures_per_month",
+    "secretary_removals": "secretary_removals_per_month",
+    "secretary_lost_elections": "secretary_lost_elections_per_month",
+    "secretary_entrants": "secretary_entrants_per_month",
+    **{f"promotions_{c}": f"promotions_{c}_per_month" for c in CHANNELS},
+    "cgvo_applicants": "cgvo_applicants_per_month",
+    "cgvo_recruits": "cgvo_recruits_per_month",
+    "cgvo_ventures_started": "cgvo_ventures_started_per_month",
+    "enterprise_admissions": "enterprise_admissions_per_month",
+    "party_admissions_rural": "party_admissions_rural_per_month",
+}
+
+
+def _mean(values: np.ndarray, mask: np.ndarray) -> float:
+    return float(values[mask].mean()) if mask.any() else float("nan")
+
+
+def _secretary_reporters() -> dict[str, Callable]:
+    def quit_rate(m) -> float:
+        serving = m.secretaries.filled.sum() * m.weight + m.flows["secretary_quits"]
+        return 12.0 * m.flows["secretary_quits"] / max(serving, 1.0)
+
+    def quit_rate_old(m) -> float:
+        serving = (m.secretaries.filled & (m.secretaries.age >= 55)).sum() * m.weight
+        serving += m.flows["secretary_quits_age55plus"]
+        return 12.0 * m.flows["secretary_quits_age55plus"] / max(serving, 1.0)
+
+    def recent(m):
+        s = m.secretaries
+        return s.filled & (s.entered > m.month - 12)
+
+    def origin_share(name):
+        return lambda m: _mean(m.secretaries.origin == ORIGIN[name], recent(m))
+
+    return {
+        "secretary_quit_rate_per_year": quit_rate,
+        "secretary_quit_rate_age55plus_per_year": quit_rate_old,
+        "secretary_vacancy_rate": lambda m: float(1.0 - m.secretaries.filled.mean()),
+        "secretaries_serving": lambda m: float(m.secretaries.filled.sum() * m.weight),
+        "secretary_mean_tenure_years": lambda m: _mean(m.secretaries.tenure, m.secretaries.filled),
+        "secretary_mean_age_years": lambda m: _mean(m.secretaries.age, m.secretaries.filled),
+        "secretary_college_share": lambda m: _mean(m.secretaries.college, m.secretaries.filled),
+        "secretary_capable_share": lambda m: float(m.secretaries.capable().mean()),
+        "secretary_pay_to_income_ratio": lambda m: _mean(m.pay / m.village_income,
+                                                         m.secretaries.filled),
+        "secretary_pay_yuan_per_year": lambda m: _mean(m.pay, m.secretaries.filled),
+        "secretary_post_value_yuan_per_year": lambda m: _mean(m.post_value, m.secretaries.filled),
+        "secretary_entrant_age_years": lambda m: _mean(m.secretaries.age - m.secretaries.tenure,
+                                                       recent(m)),
+        "secretary_entrant_college_share": lambda m: _mean(m.secretaries.college, recent(m)),
+        **{f"secretary_entrant_{o}_share": origin_share(o)
+           for o in ("capable_earner", "returned_migrant", "veteran", "cgvo")},
+    }
+
+
+def _county_reporters() -> dict[str, Callable]:
+    def share(element):
+        return lambda m: float(m.counties.implemented[element].mean())
+
+    return {f"county_share_{e}": share(e) for e in ELEMENTS}
+
+
+def _cgvo_reporters() -> dict[str, Callable]:
+    def count(mask_fn):
+        return lambda m: float(mask_fn(m.cgvos).sum() * m.weight)
+
+    def exits(route):
+        code = ROUTES.index(route)
+        return count(lambda c: c.route == code)
+
+    def role(name):
+        return count(lambda c: c.in_post & (c.role == ROLE[name]))
+
+    return {
+        "cgvo_in_post": count(lambda c: c.in_post),
+        "cgvo_recruited_cumulative": lambda m: float(len(m.cgvos) * m.weight),
+        "cgvo_completed_service_cumulative": count(lambda c: c.completed),
+        **{f"cgvo_exits_{r}_cumulative": exits(r) for r in ROUTES},
+        "cgvo_in_two_committees": count(lambda c: c.in_post & (c.role > ROLE["none"])),
+        "cgvo_as_secretary": role("secretary"),
+        "cgvo_as_director": role("director"),
+        "cgvo_as_deputy": role("deputy"),
+        "cgvo_venturing": count(lambda c: c.in_post & c.venture),
+        "cgvo_cooperatives": count(lambda c: c.in_post & c.cooperative),
+        "cgvo_venture_jobs": lambda m: float(m.cgvos.jobs[m.cgvos.in_post].sum() * m.weight),
+        "cgvo_reserve_listed": count(lambda c: c.in_post & c.reserve),
+        "cgvo_degree_share": lambda m: _mean(m.cgvos.degree, m.cgvos.in_post),
+        "cgvo_party_share": lambda m: _mean(m.cgvos.party, m.cgvos.in_post),
+        "cgvo_elite_share": lambda m: _mean(m.cgvos.elite, m.cgvos.in_post),
+        "cgvo_village_coverage_share": lambda m: float((m.village_cgvo >= 0).mean()),
+    }
+
+
+def _enterprise_reporters() -> dict[str, Callable]:
+    def covered(m):
+        return m.enterprises.org != 0
+
+    def orgs(m):
+        e = m.enterprises
+        joint = (e.org == JOINT).sum() / m.params.value("enterprise.firms_per_joint_org")
+        return float(((e.org == OWN).sum() + joint) * e.weight)
+
+    return {
+        "enterprise_coverage_share": lambda m: float(covered(m).mean()),
+        "enterprises_covered": lambda m: float(covered(m).sum() * m.enterprises.weight),
+        "enterprise_party_orgs": orgs,
+        "enterprise_party_members": lambda m: float(m.enterprises.members.sum() * m.enterprises.weight),
+        "enterprise_member_employee_share": lambda m: float(
+            m.enterprises.members.sum() / m.enterprises.employees.sum()),
+        "enterprise_instructors": lambda m: float(m.instructor_stock),
+    }
+
+
+def _villager_reporters() -> dict[str, Callable]:
+    def weighted(state):
+        return lambda m: float(np.dot(m.villagers.weight, getattr(m.villagers, state)))
+
+    return {
+        "villager_income_yuan_per_year": lambda m: float(np.average(m.village_income,
+                                                                    weights=m.villages.adults)),
+        "villager_migrant_share": lambda m: float(np.average(m.villagers.migrant,
+                                                             weights=m.villagers.weight)),
+        "party_applicants_rural": weighted("applicant"),
+        "party_activists_rural": weighted("activist"),
+        "party_members_rural": weighted("member"),
+    }
+
+
+def _cost_reporters() -> dict[str, Callable]:
+    def cost(name):
+        return lambda m: float(m.costs[name])
+
+    names = ("pay_floor", "pension", "departure_subsidy", "training", "cgvo_subsidy", "instructors")
+    return {f"cost_{n}_yuan_per_year": cost(n) for n in names}
+
+
+def reporters() -> dict[str, Callable]:
+    """All model reporters for Mesa's ``DataCollector``, by measure name."""
+    flows = {name: (lambda key: (lambda m: float(m.flows[key])))(key)
+             for key, name in _REPORTED_FLOWS.items()}
+    return {
+        **_secretary_reporters(), **flows, **_county_reporters(), **_cgvo_reporters(),
+        **_enterprise_reporters(), **_villager_reporters(), **_cost_reporters(),
+    }
