@@ -142,8 +142,7 @@ class VillageModel(mesa.Model):
 
         self.villagers.age_one_month(year, s("villager.ageing"))
         self.villagers.migrate(self.economy.migrant_income, self.labour_income, s("villager.migration"))
-        admitted = self.villagers.join_party()
-        self.flows["party_admissions_rural"] = float(admitted.sum()) * self.weight
+        self.flows["party_admissions_rural"] = self.villagers.join_party() * self.weight
 
         self._secretaries_serve(month, moy)
         if moy == int(self.params.value("election.village_month")) and (
@@ -426,10 +425,9 @@ class VillageModel(mesa.Model):
         self.instructor_stock = float(stock.sum())
         target = stock * self.params.value("enterprise.firms_per_instructor") / ent.weight
         ent.assign_instructors(target, s("enterprise.instructors"))
-        admitted = ent.gain_members(campaign, s("enterprise.members"))
-        self.flows["enterprise_admissions"] = float(admitted.sum()) * ent.weight
+        self.flows["enterprise_admissions"] = ent.gain_members(campaign, s("enterprise.members")) * ent.weight
         own, joint = ent.organise(campaign, s("enterprise.organise"))
-        self.flows["enterprise_orgs_formed"] = (len(own) + len(joint)) * ent.weight
+        self.flows["enterprise_orgs_formed"] = (own + joint) * ent.weight
 
     # ----------------------------------------------------------------- costs
     def _account_costs(self) -> None:

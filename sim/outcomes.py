@@ -45,7 +45,11 @@ _REPORTED_FLOWS = {
 
 
 def _mean(values: np.ndarray, mask: np.ndarray) -> float:
-    return float(values[mask].mean()) if mask.any() else float("nan")
+    """Mean of ``values`` where ``mask`` holds (NaN where it never holds)."""
+    count = np.count_nonzero(mask)
+    if not count:
+        return float("nan")
+    return float(np.multiply(values, mask, dtype=np.float32).sum(dtype=np.float64)) / count
 
 
 def _secretary_reporters() -> dict[str, Callable]:
@@ -149,10 +153,11 @@ def _villager_reporters() -> dict[str, Callable]:
         return lambda m: float(np.dot(m.villagers.weight, getattr(m.villagers, state)))
 
     return {
-        "villager_income_yuan_per_year": lambda m: float(np.average(m.village_income,
-                                                                    weights=m.villages.adults)),
-        "villager_migrant_share": lambda m: float(np.average(m.villagers.migrant,
-                                                             weights=m.villagers.weight)),
+        "villager_income_yuan_per_year": lambda m: float(
+            np.dot(m.village_income, m.villages.adults) / m.villages.adults.sum()),
+        "villager_migrant_share": lambda m: float(
+            np.multiply(m.villagers.weight, m.villagers.migrant).sum(dtype=np.float64)
+            / m.villagers.weight.sum(dtype=np.float64)),
         "party_applicants_rural": weighted("applicant"),
         "party_activists_rural": weighted("activist"),
         "party_members_rural": weighted("member"),

@@ -21,6 +21,7 @@ breaks the discipline never reaches the model.
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,8 +43,8 @@ STATUSES = ("source", "calibrated", "assumed")
 _DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A YAML loader that rejects duplicate keys instead of keeping the last."""
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A YAML loader (libyaml where available) that rejects duplicate keys."""
 
 
 def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
@@ -245,16 +246,13 @@ class ParameterSet(Mapping[str, Parameter]):
 
     @classmethod
     def load(cls, path: str | Path) -> ParameterSet:
-        """Load and validate a parameter file.
+        """Load and validate a parameter file (cached while the file is unchanged).
 
         Raises:
             DataFileError: on any breach of the schema.
         """
-        path = Path(path)
-        tree = read_yaml(path)
-        if not isinstance(tree, Mapping):
-            raise DataFileError(f"{path}: top level must be a mapping")
-        return cls({p.path: p for p in _walk(tree, "", path.name)}, source=str(path))
+        path = Path(path).resolve()
+        return _load_cached(path, path.stat().st_mtime_ns)
 
     def __getitem__(self, key: str) -> Parameter:
         return self._leaves[key]
@@ -299,6 +297,14 @@ class ParameterSet(Mapping[str, Parameter]):
             checked = leaf.validate_value(value, f"{root}.{path}", province_names)
             leaves[path] = _replace_value(leaf, checked)
         return ParameterSet(leaves, source=self.source)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(path: Path, mtime_ns: int) -> ParameterSet:
+    tree = read_yaml(path)
+    if not isinstance(tree, Mapping):
+        raise DataFileError(f"{path}: top level must be a mapping")
+    return ParameterSet({p.path: p for p in _walk(tree, "", path.name)}, source=str(path))
 
 
 def _replace_value(leaf: Parameter, value: Any) -> Parameter:

@@ -28,6 +28,7 @@ class Enterprises:
         members: Party members among the employees.
         org: Party organisation: 0 none, 1 joint (联合), 2 own (单独组建).
         instructor: An instructor is assigned (党建工作指导员).
+        size_weight: How strongly instructors are drawn to the firm (size to a power, L142).
         weight: Enterprises each row stands for.
     """
 
@@ -51,36 +52,53 @@ class Enterprises:
                         + p.value("enterprise.initial_joint_share"))
         self.org[joint] = JOINT
         self.instructor = np.zeros(n, bool)
-        self._province_count = np.bincount(self.province, minlength=len(province_share))
+        self._hiring_weight = np.cumsum(self.employees, dtype=np.float64)
+        self.province_count = np.bincount(self.province, minlength=len(province_share))
+        self._starts = np.minimum(np.concatenate([[0], np.cumsum(self.province_count)[:-1]]), n - 1)
+        self.size_weight = (self.employees ** p.value("enterprise.instructor_size_preference")).astype(
+            np.float32)
 
     def __len__(self) -> int:
         return len(self.org)
+
+    def by_province(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` over each province's enterprises (rows are sorted by province)."""
+        totals = np.add.reduceat(values, self._starts, dtype=np.float64)
+        totals[self.province_count == 0] = 0.0
+        return totals
+
+    def per_row(self, by_province: np.ndarray) -> np.ndarray:
+        """Spread a per-province value over that province's rows."""
+        return np.repeat(by_province.astype(np.float32), self.province_count)
 
     def covered(self) -> np.ndarray:
         """Enterprises covered by a party organisation (own or joint)."""
         return self.org != NONE
 
-    def gain_members(self, campaign: float, rng: np.random.Generator) -> np.ndarray:
-        """One month of party members arriving and leaving (L106); return admissions.
+    def gain_members(self, campaign: float, rng: np.random.Generator) -> float:
+        """One month of party members arriving and leaving (L106); return expected admissions.
 
         Transfers arrive in proportion to employees, more where the firm is
         covered or has an instructor (members are found and registered);
         members are admitted inside covered firms; some leave with turnover.
-        Counts stay whole numbers by stochastic rounding.
+        Counts stay whole numbers: the month's net change is rounded
+        stochastically with one draw per firm.
         """
         p = self._p
-        u = rng.random((3, len(self)), dtype=np.float32)
-        active = self.covered() | self.instructor
-        transfer = self.employees * (p.value("enterprise.transfer_rate_per_employee_year") / 12.0) * (
-            1.0 + p.value("enterprise.finding_effect") * active * campaign)
-        admitted = np.floor(
-            self.employees * (p.value("enterprise.admission_rate_per_employee_year") / 12.0)
-            * self.covered() + u[0])
-        arrived = np.floor(transfer + u[1])
-        left = np.floor(self.members * (p.value("enterprise.member_turnover_per_year") / 12.0) + u[2])
-        self.members += arrived + admitted - left
+        covered = self.org != NONE
+        active = covered | self.instructor
+        per_employee = np.float32(p.value("enterprise.transfer_rate_per_employee_year") / 12.0)
+        found = np.float32(p.value("enterprise.finding_effect") * campaign)
+        admission = np.float32(p.value("enterprise.admission_rate_per_employee_year") / 12.0)
+        turnover = np.float32(p.value("enterprise.member_turnover_per_year") / 12.0)
+        rate = active * (per_employee * found) + per_employee
+        rate += covered * admission
+        change = self.employees * rate
+        change -= self.members * turnover
+        change += rng.random(len(self), dtype=np.float32)
+        self.members += np.floor(change)
         np.maximum(self.members, 0.0, out=self.members)
-        return admitted
+        return float(np.dot(self.employees, covered)) * float(admission)
 
     def assign_instructors(self, target: np.ndarray, rng: np.random.Generator) -> None:
         """Keep each province's instructors on uncovered enterprises (L102, L142).
@@ -89,53 +107,69 @@ class Enterprises:
         ones, larger firms first in expectation (规模以上抓巩固, L142), until a
         province's assigned count matches its ``target`` (in simulated rows).
         """
-        p = self._p
-        u = rng.random(len(self))
-        self.instructor &= ~self.covered()
-        assigned = np.bincount(self.province[self.instructor], minlength=len(target))
+        uncovered = self.org == NONE
+        self.instructor &= uncovered
+        assigned = self.by_province(self.instructor)
         deficit = np.maximum(target - assigned, 0.0)
-        free = ~self.covered() & ~self.instructor
-        size_weight = self.employees ** p.value("enterprise.instructor_size_preference") * free
-        total = np.bincount(self.province, weights=size_weight, minlength=len(target))
-        share = np.divide(deficit, total, out=np.zeros_like(deficit), where=total > 0)
-        self.instructor |= free & (u < share[self.province] * size_weight)
         surplus = np.maximum(assigned - target, 0.0)
+        u = rng.random(len(self), dtype=np.float32)
+        if deficit.any():
+            weight = self.size_weight * (uncovered & ~self.instructor)
+            total = self.by_province(weight)
+            share = np.divide(deficit, total, out=np.zeros_like(deficit), where=total > 0)
+            self.instructor |= u < self.per_row(share) * weight
         if surplus.any():
-            count = np.bincount(self.province[self.instructor], minlength=len(target))
-            drop = np.divide(surplus, count, out=np.zeros_like(surplus), where=count > 0)
-            self.instructor &= ~(u < drop[self.province])
+            drop = np.divide(surplus, assigned, out=np.zeros_like(surplus), where=assigned > 0)
+            self.instructor &= ~(u < self.per_row(drop))
 
-    def organise(self, campaign: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """Form party organisations this month (L90, L142); return (own, joint) new rows.
+    def organise(self, campaign: float, rng: np.random.Generator) -> tuple[int, int]:
+        """Form party organisations this month (L90, L142); return (own, joint) formed.
 
         Firms with at least three members form their own organisation; the
         others may join a joint one (with fewer or no members of their own,
-        at a lower rate). Instructors and campaigns multiply both hazards.
+        at a lower rate). Instructors and campaigns multiply both hazards; a
+        firm in a joint organisation forms its own once it can stand alone.
         """
         p = self._p
-        u = rng.random(len(self))
-        multiple = campaign * np.where(self.instructor, p.value("enterprise.instructor_effect"), 1.0)
-        uncovered = self.org == NONE
+        u = rng.random(len(self), dtype=np.float32)
+        effect = p.value("enterprise.instructor_effect")
+
+        def monthly(rate: float) -> tuple[np.float32, np.float32]:
+            return (np.float32(-np.expm1(-rate * campaign / 12.0)),
+                    np.float32(-np.expm1(-rate * campaign * effect / 12.0)))
+
+        own_plain, own_helped = monthly(p.value("enterprise.own_rate_per_year"))
+        joint_rate = p.value("enterprise.joint_rate_per_year")
+        joint_plain, joint_helped = monthly(joint_rate)
+        zero_plain, zero_helped = monthly(joint_rate * p.value("enterprise.joint_without_members_factor"))
+        up_plain, up_helped = monthly(p.value("enterprise.own_rate_per_year")
+                                      * p.value("enterprise.upgrade_factor"))
         eligible = self.members >= p.value("enterprise.own_org_min_members")
-        own_hazard = -np.expm1(-p.value("enterprise.own_rate_per_year") * multiple / 12.0)
-        joint_rate = p.value("enterprise.joint_rate_per_year") * np.where(
-            self.members > 0, 1.0, p.value("enterprise.joint_without_members_factor"))
-        joint_hazard = -np.expm1(-joint_rate * multiple / 12.0)
-        own = uncovered & eligible & (u < own_hazard)
-        joint = uncovered & ~own & (u > 1.0 - joint_hazard)
-        self.org[own] = OWN
-        self.org[joint] = JOINT
-        # A joint organisation becomes the firm's own once the firm can stand alone.
-        upgrade = (self.org == JOINT) & eligible & (u < own_hazard * p.value(
-            "enterprise.upgrade_factor"))
-        self.org[upgrade] = OWN
-        return np.flatnonzero(own | upgrade), np.flatnonzero(joint)
+        helped = self.instructor
+        uncovered = self.org == NONE
+        own = uncovered & eligible & (u < helped * (own_helped - own_plain) + own_plain)
+        with_members = self.members > 0
+        joint_p = (zero_plain + with_members * (joint_plain - zero_plain)
+                   + helped * (zero_helped - zero_plain)
+                   + (helped & with_members) * (joint_helped - joint_plain - zero_helped + zero_plain))
+        joint = uncovered & ~own & (u > 1.0 - joint_p)
+        upgrade = (self.org == JOINT) & eligible & (u < helped * (up_helped - up_plain) + up_plain)
+        own |= upgrade
+        np.copyto(self.org, OWN, where=own)
+        np.copyto(self.org, JOINT, where=joint)
+        return int(np.count_nonzero(own)), int(np.count_nonzero(joint))
 
     def hire(self, rows: np.ndarray, party: np.ndarray, rng: np.random.Generator) -> None:
-        """Enterprises hire people (e.g. CGVOs after service, L302); members join their firm."""
+        """Enterprises hire people (e.g. CGVOs after service, L302) in proportion to their size.
+
+        Size here is the size at the start: hiring a few graduates a year does
+        not change which firms hire.
+        """
         if rows.size == 0:
             return
-        firms = rng.choice(len(self), size=rows.size, p=self.employees / self.employees.sum())
+        cumulative = self._hiring_weight
+        firms = np.searchsorted(cumulative, rng.random(rows.size) * cumulative[-1], side="right")
+        firms = np.minimum(firms, len(self) - 1)
         np.add.at(self.employees, firms, 1.0)
         np.add.at(self.members, firms, party.astype(np.float32))
 

@@ -84,11 +84,11 @@ def security_value(age, tenure, income, basic, pension_on, departure_on, retirem
     final_tenure = tenure + years_left
     n = params.value("secretary.years_receiving_subsidy")
     annuity = (1.0 - (1.0 + r) ** -n) / r
-    regular = subsidy_rate * final_tenure * income * annuity
+    regular = subsidy_rate * annuity * final_tenure * income
     one_off = one_off_months / 12.0 * basic
     at_exit = np.where(final_tenure >= min_years, regular, one_off)
-    departure = departure_on * at_exit * (1.0 + r) ** -years_left / years_left
-    return pension_on * pension_subsidy + departure
+    spread = np.exp(-np.log1p(r) * years_left) / years_left
+    return pension_on * pension_subsidy + departure_on * at_exit * spread
 
 
 class Secretaries:
@@ -162,9 +162,8 @@ class Secretaries:
         """Age and tenure advance by one month; ability grows with experience."""
         step = np.float32(1.0 / 12.0)
         self.age += step
-        self.tenure += np.where(self.filled, step, np.float32(0.0))
-        self.ability += np.where(
-            self.filled, np.float32(self._p.value("secretary.learning_per_year") / 12.0), np.float32(0.0))
+        self.tenure += self.filled * step
+        self.ability += self.filled * np.float32(self._p.value("secretary.learning_per_year") / 12.0)
 
     def assess(self, weights: tuple[float, float, float], support: np.ndarray,
                rng: np.random.Generator) -> np.ndarray:
@@ -194,7 +193,7 @@ class Secretaries:
         p = self._p
         gain = p.value("secretary.training_gain_per_day") * days / (1.0 + days / p.value(
             "secretary.training_saturation_days"))
-        self.ability += np.where(self.filled, np.float32(gain), np.float32(0.0))
+        self.ability += self.filled * np.float32(gain)
 
     def capable(self) -> np.ndarray:
         """Serving secretaries able enough to lead development (带领致富能力强, L43)."""

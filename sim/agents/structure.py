@@ -8,6 +8,7 @@ depends on fiscal capacity and the province's funding channel (L16, L20, L27).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,12 @@ def load_province_table(path: Path | None = None) -> pd.DataFrame:
     Raises:
         DataFileError: if a column lacks provenance or provenance names a missing column.
     """
-    path = path or DATA_DIR / "provinces.csv"
+    path = Path(path or DATA_DIR / "provinces.csv").resolve()
+    return _load_province_table(path, path.stat().st_mtime_ns).copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _load_province_table(path: Path, mtime_ns: int) -> pd.DataFrame:
     table = pd.read_csv(path)
     meta = read_yaml(path.with_name("provinces.meta.yaml"))
     missing = set(table.columns) - set(meta)

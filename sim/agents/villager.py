@@ -103,23 +103,30 @@ class Villagers:
         """Leave for wage work or come back (DESIGN §3.10).
 
         Young adults leave with a yearly hazard that rises with the ratio of
-        the migrant wage to local income per labourer; migrants return with a
-        yearly hazard that rises with age. Returners are marked ``returned``.
+        the migrant wage to local income per labourer in their village;
+        migrants return with a yearly hazard that triples past the migrant
+        age. Returners are marked ``returned``.
         """
         p = self._p
-        u = rng.random(len(self), dtype=np.float32)
-        ratio = migrant_income / local_income[self.village]
+        k = self.k
+        u = rng.random(len(self), dtype=np.float32).reshape(-1, k)
+        ratio = migrant_income / local_income
         out_rate = p.value("villager.out_rate_per_year") * ratio ** p.value("villager.wage_elasticity")
-        young = self.age < p.value("villager.migrant_max_age")
-        leave = ~self.migrant & young & (u < -np.expm1(-out_rate / 12.0))
-        back_rate = p.value("villager.return_rate_per_year") * np.where(young, 1.0, 3.0)
-        back = self.migrant & (u < -np.expm1(-back_rate / 12.0))
-        self.migrant[leave] = True
-        self.migrant[back] = False
-        self.returned[back] = True
+        leave_p = (-np.expm1(-out_rate / 12.0)).astype(np.float32)[:, None]
+        back_young = np.float32(-np.expm1(-p.value("villager.return_rate_per_year") / 12.0))
+        back_old = np.float32(-np.expm1(-3.0 * p.value("villager.return_rate_per_year") / 12.0))
+        young = (self.age < p.value("villager.migrant_max_age")).reshape(-1, k)
+        away = self.migrant.reshape(-1, k)
+        leave = young & (u < leave_p)
+        leave &= ~away
+        back = u < young * (back_young - back_old) + back_old
+        back &= away
+        away |= leave
+        away &= ~back
+        self.returned.reshape(-1, k)[...] |= back
 
-    def join_party(self) -> np.ndarray:
-        """One month of the party pipeline; return the people admitted in each row.
+    def join_party(self) -> float:
+        """One month of the party pipeline; return the people admitted (simulated villages).
 
         Within each row a share of non-members applies (more among the young:
         L893's 81.9% of admissions under 35 is a held-out check, not an
@@ -127,17 +134,21 @@ class Villagers:
         observation (L893, L921).
         """
         p = self._p
-        young = self.age < 35.0
-        apply_rate = p.value("villager.apply_rate_per_year") * np.where(
-            young, p.value("villager.apply_young_multiple"), 1.0)
-        outside = 1.0 - self.applicant - self.activist - self.member
-        applied = outside * -np.expm1(-apply_rate / 12.0)
-        promoted = self.applicant * -np.expm1(-p.value("villager.activist_rate_per_year") / 12.0)
-        admitted = self.activist * -np.expm1(-p.value("villager.admission_rate_per_year") / 12.0)
-        self.applicant += applied - promoted
-        self.activist += promoted - admitted
+        rate = p.value("villager.apply_rate_per_year")
+        young_p = np.float32(-np.expm1(-rate * p.value("villager.apply_young_multiple") / 12.0))
+        old_p = np.float32(-np.expm1(-rate / 12.0))
+        applied = (self.age < 35.0) * (young_p - old_p) + old_p
+        applied *= 1.0 - self.applicant - self.activist - self.member
+        promoted = self.applicant * np.float32(
+            -np.expm1(-p.value("villager.activist_rate_per_year") / 12.0))
+        admitted = self.activist * np.float32(
+            -np.expm1(-p.value("villager.admission_rate_per_year") / 12.0))
+        self.applicant += applied
+        self.applicant -= promoted
+        self.activist += promoted
+        self.activist -= admitted
         self.member += admitted
-        return admitted * self.people
+        return float(np.dot(admitted, self.people))
 
     def candidates(self) -> np.ndarray:
         """Rows that can put up a candidate: at home, of working age, with a party member."""
