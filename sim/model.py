@@ -390,6 +390,8 @@ class VillageModel(mesa.Model):
         started = cg.start_ventures(month, self.policy.cgvo.support_funds(month) / serving,
                                     s("cgvo.ventures"))
         self.flows["cgvo_ventures_started"] = len(started) * self.weight
+        if moy == int(p.value("secretary.training_month")):
+            cg.train(self.policy.cgvo.training_days_per_year)
         if moy == int(p.value("secretary.promotion_month")):
             promoted, listed = cg.promote(month, s("cgvo.promotion"))
             self._cgvo_exit(promoted, ROUTE["township_leadership"])
@@ -443,6 +445,12 @@ class VillageModel(mesa.Model):
             "departure_subsidy": self.departure_bill + 12.0 * self.flows["departure_one_off_yuan"],
             "training": float(filled.sum()) * self.weight * self.policy.training.secretary_days_per_year
             * p.value("secretary.training_cost_per_day"),
+            "other_cadre_pay": float(np.dot(
+                self.counties.implemented["other_cadre_pay"][self.villages.county],
+                self.provinces.other_cadre_pay_ratio[self.villages.province] * self.basic_pay))
+            * p.value("village.other_cadres_per_village") * self.weight,
+            "cgvo_training": float(self.cgvos.in_post.sum()) * self.weight
+            * self.policy.cgvo.training_days_per_year * p.value("secretary.training_cost_per_day"),
             "cgvo_subsidy": float(self.policy.cgvo.subsidy(self.cgvos.region[self.cgvos.in_post]).sum())
             * self.weight,
             "instructors": self.instructor_stock * self.policy.enterprise.instructor_cost_yuan_per_year,

@@ -168,7 +168,8 @@ def _cost_reporters() -> dict[str, Callable]:
     def cost(name):
         return lambda m: float(m.costs[name])
 
-    names = ("pay_floor", "pension", "departure_subsidy", "training", "cgvo_subsidy", "instructors")
+    names = ("pay_floor", "other_cadre_pay", "pension", "departure_subsidy", "training",
+             "cgvo_subsidy", "cgvo_training", "instructors")
     return {f"cost_{n}_yuan_per_year": cost(n) for n in names}
 
 

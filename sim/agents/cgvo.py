@@ -99,6 +99,13 @@ class Cgvos:
         rank = np.arange(len(order)) - first[province]
         return order[rank < places[province]]
 
+    def train(self, days: float) -> None:
+        """Yearly training (at least 7 days, L294) raises serving CGVOs' ability."""
+        p = self._p
+        gain = p.value("secretary.training_gain_per_day") * days / (
+            1.0 + days / p.value("secretary.training_saturation_days"))
+        self.ability += self.in_post * np.float32(gain)
+
     def quit_early(self, month: int, relative_pay: float, rng: np.random.Generator) -> np.ndarray:
         """Leave before the contract ends; return the rows that quit this month.
 
