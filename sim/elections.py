@@ -64,15 +64,17 @@ def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Ch
     electability = np.where(willing, electability, -np.inf)
     # The village's CGVO stands as the last column.
     cgvo_row = model.village_cgvo[villages]
-    has = cgvo_row >= 0
-    cg = np.where(has, cgvo_row, 0)
     cgvos = model.cgvos
-    cgvo_ok = (has & cgvos.party[cg] & (cgvos.role[cg] != 4)
-               & ((model.month - cgvos.cohort[cg]) >= p.value("cgvo.secretary_min_months"))
-               & (u[0, :, k] < p.value("cgvo.secretary_willingness")))
-    cgvo_score = (cgvos.ability[cg] + p.value("election.cgvo_bonus")
-                  + p.value("election.noise_sd") * _normal(u[1, :, k]))
-    column = np.where(cgvo_ok, cgvo_score, -np.inf)
+    column = np.full(len(villages), -np.inf)
+    if len(cgvos):
+        has = cgvo_row >= 0
+        cg = np.where(has, cgvo_row, 0)
+        cgvo_ok = (has & cgvos.party[cg] & (cgvos.role[cg] != 4)
+                   & ((model.month - cgvos.cohort[cg]) >= p.value("cgvo.secretary_min_months"))
+                   & (u[0, :, k] < p.value("cgvo.secretary_willingness")))
+        cgvo_score = (cgvos.ability[cg] + p.value("election.cgvo_bonus")
+                      + p.value("election.noise_sd") * _normal(u[1, :, k]))
+        column = np.where(cgvo_ok, cgvo_score, -np.inf)
     scores = np.concatenate([electability, column[:, None]], axis=1)
     best = scores.argmax(axis=1)
     top = scores[np.arange(len(villages)), best]

@@ -96,7 +96,14 @@ class VillageModel(mesa.Model):
         self.enterprises = Enterprises(n_ent, self.enterprise_share,
                                        p.value("enterprise.count_in_scope") / n_ent, p,
                                        s("build.enterprises"))
+        others = p.value("village.other_cadres_per_village")
+        prov = self.villages.province
+        # The director at the provincial parity ratio, the other cadres at theirs (L20).
+        self.other_cadre_pay_multiple = (
+            self.provinces.director_pay_ratio[prov]
+            + max(others - 1, 0) * self.provinces.other_cadre_pay_ratio[prov])
         self.departure_bill = 0.0
+        self.package_in_effect = self.policy.yiding_sanyou.apply(self.start)
         self._refresh_village_context()
         self._refresh_promotion_chances()
 
@@ -121,6 +128,7 @@ class VillageModel(mesa.Model):
         2. villagers age, migrate and move through the party pipeline;
         3. secretaries age, retire normally, and decide to stay or quit;
         4. in December, the annual assessment sets scores and removes failures;
+           in the training month, serving secretaries are trained;
         5. in the promotion month, the three channels take their winners;
         6. in village election years, committee elections; every month,
            by-elections fill vacancies;
@@ -131,8 +139,9 @@ class VillageModel(mesa.Model):
         s = self.streams
         month, year, moy = self.month, year_of(self.month), month_of_year(self.month)
         self.flows = dict.fromkeys(outcomes.FLOWS, 0.0)
-        self.package_in_effect = self.policy.yiding_sanyou.apply(month)
-        if self.economy.update(year):
+        in_effect = self.policy.yiding_sanyou.apply(month)
+        if self.economy.update(year) or in_effect != self.package_in_effect:
+            self.package_in_effect = in_effect
             self._refresh_promotion_chances()
         enabled = {"pay_floor": True, "pension": self.policy.retirement.pension_enabled,
                    "departure_subsidy": self.policy.retirement.departure_subsidy_enabled,
@@ -201,10 +210,12 @@ class VillageModel(mesa.Model):
     def _refresh_promotion_chances(self) -> None:
         """Yearly chance of promotion per channel and province for an eligible secretary."""
         year = year_of(self.month)
-        in_effect = self.policy.yiding_sanyou.apply(self.month)
-        self.expected_posts = self.policy.promotion.apply(self.villages_per_province, year, in_effect)
+        self.expected_posts = self.policy.promotion.apply(self.villages_per_province, year,
+                                                          self.package_in_effect)
         secs = self.secretaries
-        eligible = secs.filled & (secs.age <= self.policy.promotion.max_age)
+        pol = self.policy.promotion
+        eligible = (secs.filled & (secs.age <= pol.max_age) & (secs.tenure >= pol.min_tenure_years)
+                    & (secs.score >= self.params.value("secretary.apply_min_score")))
         count = np.bincount(self.villages.province[eligible], minlength=len(self.provinces))
         apply = self.params.value("secretary.apply_probability")
         self.promotion_chance = {
@@ -447,8 +458,7 @@ class VillageModel(mesa.Model):
             * p.value("secretary.training_cost_per_day"),
             "other_cadre_pay": float(np.dot(
                 self.counties.implemented["other_cadre_pay"][self.villages.county],
-                self.provinces.other_cadre_pay_ratio[self.villages.province] * self.basic_pay))
-            * p.value("village.other_cadres_per_village") * self.weight,
+                self.other_cadre_pay_multiple * self.basic_pay)) * self.weight,
             "cgvo_training": float(self.cgvos.in_post.sum()) * self.weight
             * self.policy.cgvo.training_days_per_year * p.value("secretary.training_cost_per_day"),
             "cgvo_subsidy": float(self.policy.cgvo.subsidy(self.cgvos.region[self.cgvos.in_post]).sum())

@@ -113,6 +113,7 @@ class Parameter:
                 raise ConfigError(key, f"must be a mapping, got {value!r}")
             out = {}
             for k, v in value.items():
+                k = str(k)
                 if self.keys == "provinces" and k not in province_names:
                     raise ConfigError(
                         f"{key}.{k}", "unknown province; allowed: " + ", ".join(sorted(province_names))
@@ -191,7 +192,8 @@ def _parse_leaf(path: str, node: Mapping[str, Any], where: str) -> Parameter:
         raise DataFileError(f"{where}: {path}: status assumed needs a reason")
     bounds = node.get("bounds")
     if status == "calibrated":
-        if not (isinstance(bounds, list) and len(bounds) == 2 and bounds[0] < bounds[1]):
+        if not (isinstance(bounds, list) and len(bounds) == 2
+                and all(isinstance(x, int | float) for x in bounds) and bounds[0] < bounds[1]):
             raise DataFileError(f"{where}: {path}: status calibrated needs bounds [low, high]")
     if "values" in node:
         values = node["values"]
@@ -203,6 +205,11 @@ def _parse_leaf(path: str, node: Mapping[str, Any], where: str) -> Parameter:
         value = node["value"]
         is_series = False
     allowed = node.get("allowed")
+    for name, pair in (("bounds", bounds), ("allowed", allowed)):
+        if pair is not None and not (
+                isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)):
+            raise DataFileError(f"{where}: {path}: {name} must be two numbers [low, high], got {pair!r}")
     if allowed is None and bounds is not None:
         allowed = bounds
     param = Parameter(
@@ -344,11 +351,12 @@ def load_levers() -> ParameterSet:
     return ParameterSet.load(DATA_DIR / "levers.yaml")
 
 
-def series_value(series: Mapping[str, float], year: int) -> float:
-    """Value of a yearly series at ``year``, holding the ends flat.
+def series_value(series: Mapping[str, float], year: int, growth_after: float | None = None) -> float:
+    """Value of a yearly series at ``year``.
 
-    Keys are years as strings. Between listed years the value is interpolated
-    linearly; beyond the last year it grows at the last listed growth rate.
+    Keys are years as strings. Before the first year the value is the first
+    value; between listed years it is interpolated linearly; beyond the last
+    year it grows at ``growth_after`` a year (default: the last listed rate).
     """
     years = sorted(int(y) for y in series)
     vals = [float(series[str(y)]) for y in years]
@@ -357,6 +365,8 @@ def series_value(series: Mapping[str, float], year: int) -> float:
     if year >= years[-1]:
         if len(years) == 1:
             return vals[-1]
+        if growth_after is not None:
+            return vals[-1] * (1.0 + growth_after) ** (year - years[-1])
         growth = (vals[-1] / vals[-2]) ** (1.0 / (years[-1] - years[-2]))
         return vals[-1] * growth ** (year - years[-1])
     for (y0, v0), (y1, v1) in zip(zip(years, vals, strict=True), zip(years[1:], vals[1:], strict=True), strict=False):

@@ -43,13 +43,12 @@ class Enterprises:
         ).astype(np.float32)
         expected = self.employees * p.value("enterprise.initial_member_share")
         self.members = rng.poisson(expected).astype(np.float32)
-        u = rng.random(n)
+        u = rng.random((2, n))
         self.org = np.full(n, NONE, np.int8)
         own = (self.members >= p.value("enterprise.own_org_min_members")) & (
-            u < p.value("enterprise.initial_own_share_eligible"))
+            u[0] < p.value("enterprise.initial_own_share_eligible"))
         self.org[own] = OWN
-        joint = ~own & (u < p.value("enterprise.initial_own_share_eligible")
-                        + p.value("enterprise.initial_joint_share"))
+        joint = ~own & (u[1] < p.value("enterprise.initial_joint_share"))
         self.org[joint] = JOINT
         self.instructor = np.zeros(n, bool)
         self._hiring_weight = np.cumsum(self.employees, dtype=np.float64)

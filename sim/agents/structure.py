@@ -111,13 +111,14 @@ class Economy:
 
     Province incomes follow the national rural per-capita net income series,
     scaled by each province's 2011 level; the migrant wage follows the
-    out-migrant monthly wage series. Beyond the listed years both grow at the
-    last listed rate.
+    out-migrant monthly wage series. Beyond the listed years both grow at a
+    steady assumed rate (``national.growth_after_series``).
     """
 
     def __init__(self, params: ParameterSet, provinces: Provinces) -> None:
         self._national = params.value("national.rural_income")
         self._migrant = params.value("national.migrant_monthly_wage")
+        self._growth = params.value("national.growth_after_series")
         self._relative = provinces.income_2011 / series_value(self._national, 2011)
         self.year: int | None = None
         self.province_income = np.zeros(len(provinces))
@@ -129,9 +130,9 @@ class Economy:
         if year == self.year:
             return False
         self.year = year
-        self.national_income = series_value(self._national, year)
+        self.national_income = series_value(self._national, year, self._growth)
         self.province_income = self._relative * self.national_income
-        self.migrant_income = 12.0 * series_value(self._migrant, year)
+        self.migrant_income = 12.0 * series_value(self._migrant, year, self._growth)
         return True
 
 
