@@ -114,6 +114,8 @@ class Parameter:
             out = {}
             for k, v in value.items():
                 k = str(k)
+                if self.is_series and not re.fullmatch(r"\d{4}", k):
+                    raise ConfigError(f"{key}.{k}", "series keys must be years YYYY")
                 if self.keys == "provinces" and k not in province_names:
                     raise ConfigError(
                         f"{key}.{k}", "unknown province; allowed: " + ", ".join(sorted(province_names))
@@ -127,7 +129,7 @@ class Parameter:
         if isinstance(default, int | float):
             return self._check_number(value, key)
         if isinstance(default, str) and self.unit == "date":
-            if not isinstance(value, str) or not _DATE.match(value):
+            if not isinstance(value, str) or not _DATE.fullmatch(value):
                 raise ConfigError(key, f"must be a date YYYY-MM, got {value!r}")
             return value
         if isinstance(default, str):
@@ -271,8 +273,11 @@ class ParameterSet(Mapping[str, Parameter]):
         return len(self._leaves)
 
     def value(self, key: str) -> Any:
-        """The value of one leaf."""
-        return self._leaves[key].value
+        """The value of one leaf (a copy where the value is a mapping or list)."""
+        value = self._leaves[key].value
+        if isinstance(value, dict | list):
+            return copy.deepcopy(value)
+        return value
 
     def nested_values(self) -> dict[str, Any]:
         """All values as a nested dict (the shape of the YAML file, values only)."""

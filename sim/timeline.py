@@ -15,7 +15,7 @@ def parse_month(text: str, key: str = "date") -> int:
     Raises:
         ConfigError: if ``text`` is not a ``YYYY-MM`` date.
     """
-    match = _DATE.match(str(text))
+    match = _DATE.fullmatch(str(text))
     if not match:
         raise ConfigError(key, f"must be a date YYYY-MM, got {text!r}")
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
