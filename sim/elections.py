@@ -48,13 +48,17 @@ def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Ch
     k = vill.k
     rows = (villages[:, None] * k + np.arange(k)[None, :]).ravel()
     u = rng.random((3, len(villages), k + 1))
-    eligible = vill.candidates()[rows].reshape(len(villages), k)
-    earner = vill.capable_earner()[rows]
-    relative = model.candidate_post_value(villages.repeat(k), vill.age[rows], earner) / (
-        model.village_income[villages].repeat(k))
-    stay = 1.0 - quit_probability(relative, p.value("secretary.quit_intercept"),
-                                  p.value("secretary.quit_slope"))
-    willing = eligible & (u[0, :, :k] < stay.reshape(len(villages), k))
+    eligible = vill.candidates(rows)
+    earner = vill.capable_earner(rows)
+    # Only eligible rows weigh the post: the same value the secretary's quit rule uses.
+    standing = np.flatnonzero(eligible)
+    home = villages.repeat(k)[standing]
+    relative = model.candidate_post_value(home, vill.age[rows[standing]], earner[standing]) / (
+        model.village_income[home])
+    stay = np.zeros(len(rows))
+    stay[standing] = 1.0 - quit_probability(relative, p.value("secretary.quit_intercept"),
+                                            p.value("secretary.quit_slope"))
+    willing = eligible.reshape(len(villages), k) & (u[0, :, :k] < stay.reshape(len(villages), k))
     noise = p.value("election.noise_sd") * _normal(u[1, :, :k])
     electability = (vill.ability[rows].reshape(len(villages), k) + noise
                     + p.value("election.college_bonus") * vill.college[rows].reshape(len(villages), k)
@@ -92,7 +96,7 @@ def install_winners(model, choice: Choice, rng: np.random.Generator) -> np.ndarr
     origin = np.full(len(rows), ORIGIN["other_member"], np.int8)
     origin[vill.veteran[rows]] = ORIGIN["veteran"]
     origin[vill.returned[rows]] = ORIGIN["returned_migrant"]
-    earner = vill.capable_earner()[rows]
+    earner = vill.capable_earner(rows)
     origin[earner] = ORIGIN["capable_earner"]
     secs.install(villages, age=vill.age[rows], college=vill.college[rows],
                  ability=vill.ability[rows], earner=earner, origin=origin, month=model.month,

@@ -15,6 +15,9 @@ class ConfigError(ValueError):
         self.problem = problem
         super().__init__(f"{key}: {problem}")
 
+    def __reduce__(self):
+        return (type(self), (self.key, self.problem))
+
 
 class DataFileError(ValueError):
     """A parameter or data file that breaks the provenance schema."""

@@ -41,6 +41,8 @@ class VillageModel(mesa.Model):
         policy: Nested lever changes, e.g. ``{"pay_floor": {"multiple": 1.2}}``.
         params: Nested changes to world parameters, e.g. ``{"secretary": {"quit_slope": 0.5}}``.
         run_id: Label of the run in the outcome table (default: a fresh id).
+        calibration: ``"default"`` applies ``sim/data/calibrated.yaml``; None the files'
+            own values; or a path to another calibrated file.
         seed: Seed of every random stream.
         **levers: Flat lever changes, e.g. ``pay_floor_multiple=1.2`` (for ``mesa.batch_run``).
 
@@ -50,10 +52,10 @@ class VillageModel(mesa.Model):
 
     def __init__(self, scale: float = 0.01, start: str = "2008-01", end: str = "2012-12",
                  scenario: str = "as_reported", policy: Mapping[str, Any] | None = None,
-                 params: Mapping[str, Any] | None = None, run_id: str | None = None, *,
-                 seed: int = 0, **levers: Any) -> None:
+                 params: Mapping[str, Any] | None = None, run_id: str | None = None,
+                 calibration: str | None = "default", *, seed: int = 0, **levers: Any) -> None:
         config = resolve(scale=scale, start=start, end=end, scenario=scenario, seed=seed,
-                         policy=policy, params=params, flat_levers=levers)
+                         policy=policy, params=params, flat_levers=levers, calibration=calibration)
         super().__init__(seed=config.seed)
         self.config: RunConfig = config
         self.run_id = run_id or uuid.uuid4().hex[:12]
@@ -151,7 +153,9 @@ class VillageModel(mesa.Model):
 
         self.villagers.age_one_month(year, s("villager.ageing"))
         self.villagers.migrate(self.economy.migrant_income, self.labour_income, s("villager.migration"))
-        self.flows["party_admissions_rural"] = self.villagers.join_party() * self.weight
+        admitted, young = self.villagers.join_party()
+        self.flows["party_admissions_rural"] = admitted * self.weight
+        self.flows["party_admissions_rural_under35"] = young * self.weight
 
         self._secretaries_serve(month, moy)
         if moy == int(self.params.value("election.village_month")) and (
@@ -281,7 +285,8 @@ class VillageModel(mesa.Model):
 
         value = self.secretary_post_value()
         self.post_value = value
-        quitting = secs.decide_to_stay(value / self.village_income, s("secretary.quit"))
+        quitting = secs.decide_to_stay(value / self.village_income, s("secretary.quit"),
+                                       s("secretary.quit.fine"))
         old = secs.age[quitting] >= 55
         self.flows["secretary_quits"] = len(quitting) * self.weight
         self.flows["secretary_quits_age55plus"] = float(old.sum()) * self.weight
@@ -456,9 +461,9 @@ class VillageModel(mesa.Model):
             "departure_subsidy": self.departure_bill + 12.0 * self.flows["departure_one_off_yuan"],
             "training": float(filled.sum()) * self.weight * self.policy.training.secretary_days_per_year
             * p.value("secretary.training_cost_per_day"),
-            "other_cadre_pay": float(np.dot(
-                self.counties.implemented["other_cadre_pay"][self.villages.county],
-                self.other_cadre_pay_multiple * self.basic_pay)) * self.weight,
+            "other_cadre_pay": float((self.other_cadre_pay_multiple * self.basic_pay).sum(
+                where=self.counties.implemented["other_cadre_pay"][self.villages.county]))
+            * self.weight,
             "cgvo_training": float(self.cgvos.in_post.sum()) * self.weight
             * self.policy.cgvo.training_days_per_year * p.value("secretary.training_cost_per_day"),
             "cgvo_subsidy": float(self.policy.cgvo.subsidy(self.cgvos.region[self.cgvos.in_post]).sum())

@@ -25,6 +25,7 @@ FLOWS = (
     *(f"promotions_{c}" for c in CHANNELS),
     "cgvo_applicants", "cgvo_recruits", "cgvo_ventures_started", "cgvo_committee_wins",
     "enterprise_admissions", "enterprise_orgs_formed", "party_admissions_rural",
+    "party_admissions_rural_under35",
     "departure_one_off_yuan", "training_days",
 )
 
@@ -94,7 +95,11 @@ def _county_reporters() -> dict[str, Callable]:
     def share(element):
         return lambda m: float(m.counties.implemented[element].mean())
 
-    return {f"county_share_{e}": share(e) for e in ELEMENTS}
+    def complete(element):
+        return lambda m: float(m.counties.provinces_complete(element))
+
+    return {**{f"county_share_{e}": share(e) for e in ELEMENTS},
+            **{f"provinces_all_counties_{e}": complete(e) for e in ELEMENTS}}
 
 
 def _cgvo_reporters() -> dict[str, Callable]:
@@ -150,17 +155,21 @@ def _enterprise_reporters() -> dict[str, Callable]:
 
 def _villager_reporters() -> dict[str, Callable]:
     def weighted(state):
-        return lambda m: float(np.dot(m.villagers.weight, getattr(m.villagers, state)))
+        return lambda m: float(np.multiply(m.villagers.weight, getattr(m.villagers, state)).sum(
+            dtype=np.float64))
 
     return {
         "villager_income_yuan_per_year": lambda m: float(
-            np.dot(m.village_income, m.villages.adults) / m.villages.adults.sum()),
+            (m.village_income * m.villages.adults).sum() / m.villages.adults.sum()),
         "villager_migrant_share": lambda m: float(
             np.multiply(m.villagers.weight, m.villagers.migrant).sum(dtype=np.float64)
             / m.villagers.weight.sum(dtype=np.float64)),
         "party_applicants_rural": weighted("applicant"),
         "party_activists_rural": weighted("activist"),
         "party_members_rural": weighted("member"),
+        "party_admissions_rural_under35_share": lambda m: (
+            m.flows["party_admissions_rural_under35"] / m.flows["party_admissions_rural"]
+            if m.flows["party_admissions_rural"] > 0 else float("nan")),
     }
 
 

@@ -206,6 +206,8 @@ def _parse_leaf(path: str, node: Mapping[str, Any], where: str) -> Parameter:
     else:
         value = node["value"]
         is_series = False
+        if status == "calibrated" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)  # a calibrated value varies continuously
     allowed = node.get("allowed")
     for name, pair in (("bounds", bounds), ("allowed", allowed)):
         if pair is not None and not (

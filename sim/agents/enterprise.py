@@ -97,7 +97,7 @@ class Enterprises:
         change += rng.random(len(self), dtype=np.float32)
         self.members += np.floor(change)
         np.maximum(self.members, 0.0, out=self.members)
-        return float(np.dot(self.employees, covered)) * float(admission)
+        return float(np.multiply(self.employees, covered).sum(dtype=np.float64)) * float(admission)
 
     def assign_instructors(self, target: np.ndarray, rng: np.random.Generator) -> None:
         """Keep each province's instructors on uncovered enterprises (L102, L142).

@@ -31,6 +31,7 @@ from sim.parameters import ParameterSet
 #: Where a secretary came from (L43, L59).
 ORIGINS = ("local_cadre", "capable_earner", "returned_migrant", "veteran", "cgvo", "other_member")
 ORIGIN = {name: code for code, name in enumerate(ORIGINS)}
+_COARSE = 1 << 16
 
 
 def quit_probability(relative_value, intercept: float, slope: float, exp=np.exp):
@@ -87,7 +88,7 @@ def security_value(age, tenure, income, basic, pension_on, departure_on, retirem
     regular = subsidy_rate * annuity * final_tenure * income
     one_off = one_off_months / 12.0 * basic
     at_exit = np.where(final_tenure >= min_years, regular, one_off)
-    spread = np.exp(-np.log1p(r) * years_left) / years_left
+    spread = np.exp(-math.log1p(r) * years_left) / years_left
     return pension_on * pension_subsidy + departure_on * at_exit * spread
 
 
@@ -133,18 +134,33 @@ class Secretaries:
         return rng.normal(p.value("secretary.motivation_mean"), p.value("secretary.motivation_sd"),
                           n).astype(np.float32)
 
-    def decide_to_stay(self, relative_value: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def decide_to_stay(self, relative_value: np.ndarray, rng: np.random.Generator,
+                       fine: np.random.Generator | None = None) -> np.ndarray:
         """Quit or stay this month (撂担子, L43); return the villages whose secretary quits.
+
+        A secretary quits when this month's uniform draw falls below the
+        monthly hazard of :func:`quit_probability`. The draw is taken in two
+        parts: 16 coarse bits for every secretary from ``rng`` (the same
+        number of draws every month, so runs that differ in policy share
+        them), and the fine rest from ``fine`` only where the coarse part
+        could fall below the hazard at the lowest value of the post. The
+        hazard is computed only there: the decisions are exactly those of a
+        full uniform draw for everyone.
 
         Args:
             relative_value: Yearly value of the post over local per-capita income.
-            rng: The quit stream (one draw per village every month).
+            rng: The quit stream (16 bits per village every month).
+            fine: The stream completing the draws that matter (default: ``rng``).
         """
         p = self._p
-        u = rng.random(len(self))
-        yearly = quit_probability(relative_value, p.value("secretary.quit_intercept"),
-                                  p.value("secretary.quit_slope"))
-        return np.flatnonzero(self.filled & (u < monthly_hazard(yearly)))
+        intercept, slope = p.value("secretary.quit_intercept"), p.value("secretary.quit_slope")
+        coarse = rng.integers(0, _COARSE, len(self), dtype=np.uint16)
+        bound = monthly_hazard(quit_probability(float(relative_value.min()), intercept, slope,
+                                                math.exp), math.log1p, math.expm1)
+        maybe = np.flatnonzero(coarse < min(_COARSE, math.ceil(bound * _COARSE)))
+        u = (coarse[maybe] + (fine or rng).random(len(maybe))) / _COARSE
+        hazard = monthly_hazard(quit_probability(relative_value[maybe], intercept, slope))
+        return maybe[(u < hazard) & self.filled[maybe]]
 
     def leave_normally(self, retirement_age: float, rng: np.random.Generator) -> np.ndarray:
         """Retire at ``retirement_age`` or leave for health (normal departure, L27).

@@ -190,6 +190,11 @@ class Counties:
             hazard = -np.expm1(-yearly / 12.0)
             flags |= draws[i] < hazard
 
+    def provinces_complete(self, element: str) -> int:
+        """Number of provinces in which every county implements ``element`` (L20, L27)."""
+        starts = np.flatnonzero(np.r_[True, self.province[1:] != self.province[:-1]])
+        return int(np.logical_and.reduceat(self.implemented[element], starts).sum())
+
     def shares(self) -> dict[str, float]:
         """Share of counties implementing each element."""
         return {element: float(flags.mean()) for element, flags in self.implemented.items()}

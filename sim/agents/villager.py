@@ -77,9 +77,10 @@ class Villagers:
         self.ability[rows] += np.where(self.college[rows], p.value("villager.college_ability_gain"), 0.0)
         self.veteran[rows] = rng.random(len(rows)) < p.value("villager.veteran_share")
 
-    def capable_earner(self) -> np.ndarray:
-        """Capable earners (致富能手): able villagers working locally (L59)."""
-        return (self.ability > self._p.value("villager.earner_ability_threshold")) & ~self.migrant
+    def capable_earner(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Capable earners (致富能手) among ``rows``: able villagers working locally (L59)."""
+        return ((self.ability[rows] > self._p.value("villager.earner_ability_threshold"))
+                & ~self.migrant[rows])
 
     def age_one_month(self, year: int, rng: np.random.Generator) -> None:
         """Age every row by a month; the oldest are replaced by young adults.
@@ -125,8 +126,8 @@ class Villagers:
         away &= ~back
         self.returned.reshape(-1, k)[...] |= back
 
-    def join_party(self) -> float:
-        """One month of the party pipeline; return the people admitted (simulated villages).
+    def join_party(self) -> tuple[float, float]:
+        """One month of the party pipeline; return people admitted (all, under 35) in simulated villages.
 
         Within each row a share of non-members applies (more among the young:
         L893's 81.9% of admissions under 35 is a held-out check, not an
@@ -137,7 +138,8 @@ class Villagers:
         rate = p.value("villager.apply_rate_per_year")
         young_p = np.float32(-np.expm1(-rate * p.value("villager.apply_young_multiple") / 12.0))
         old_p = np.float32(-np.expm1(-rate / 12.0))
-        applied = (self.age < 35.0) * (young_p - old_p) + old_p
+        young = self.age < 35.0
+        applied = young * (young_p - old_p) + old_p
         applied *= 1.0 - self.applicant - self.activist - self.member
         promoted = self.applicant * np.float32(
             -np.expm1(-p.value("villager.activist_rate_per_year") / 12.0))
@@ -148,14 +150,18 @@ class Villagers:
         self.activist += promoted
         self.activist -= admitted
         self.member += admitted
-        return float(np.dot(admitted, self.people))
 
-    def candidates(self) -> np.ndarray:
-        """Rows that can put up a candidate: at home, of working age, with a party member."""
+        admitted *= self.people
+        return (float(admitted.sum(dtype=np.float64)),
+                float(np.multiply(admitted, young).sum(dtype=np.float64)))
+
+    def candidates(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Which of ``rows`` can put up a candidate: at home, of working age, with a party member."""
         p = self._p
-        return ((self.member * self.people >= 1.0) & ~self.migrant
-                & (self.age >= p.value("villager.candidate_min_age"))
-                & (self.age < p.value("villager.candidate_max_age")))
+        age = self.age[rows]
+        return ((self.member[rows] * self.people[rows] >= 1.0) & ~self.migrant[rows]
+                & (age >= p.value("villager.candidate_min_age"))
+                & (age < p.value("villager.candidate_max_age")))
 
 
 class Villager(RowAgent):
