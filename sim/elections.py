@@ -3,8 +3,11 @@
 A vacant post is filled from the village's own candidates: party members at
 home (capable earners, returned migrants, veterans; L43, L59) and the
 village's CGVO (L318). Each candidate weighs the post with the same value the
-secretary's stay/quit rule uses, and the most electable willing candidate
-wins. Every third year the village elects its committees, and a sitting
+secretary's stay/quit rule uses, with a motivation of their own, and stands
+only if the post is worth having; the most electable candidate standing
+wins and keeps that motivation. Those with the best outside options — the
+young, the educated, capable earners — stand only when the post pays.
+Every third year the village elects its committees, and a sitting
 secretary can lose to a stronger challenger (L47).
 """
 
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents.secretary import ORIGIN, quit_probability
+from sim.agents.secretary import ORIGIN
 
 NO_CANDIDATE = -1
 
@@ -28,12 +31,14 @@ class Choice:
         villager: Chosen villager row, or -1.
         cgvo: Chosen CGVO row, or -1.
         electability: Electability of the winner (``-inf`` where nobody stood).
+        motivation: Intrinsic value of the post to a chosen villager (multiple of local income).
     """
 
     villages: np.ndarray
     villager: np.ndarray
     cgvo: np.ndarray
     electability: np.ndarray
+    motivation: np.ndarray
 
     @property
     def found(self) -> np.ndarray:
@@ -50,15 +55,19 @@ def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Ch
     u = rng.random((3, len(villages), k + 1))
     eligible = vill.candidates(rows)
     earner = vill.capable_earner(rows)
-    # Only eligible rows weigh the post: the same value the secretary's quit rule uses.
+    # Each eligible row's candidate weighs the post with the value the secretary's quit
+    # rule uses, including a motivation of their own, and stands if it is worth having.
     standing = np.flatnonzero(eligible)
     home = villages.repeat(k)[standing]
-    relative = model.candidate_post_value(home, vill.age[rows[standing]], earner[standing]) / (
-        model.village_income[home])
-    stay = np.zeros(len(rows))
-    stay[standing] = 1.0 - quit_probability(relative, p.value("secretary.quit_intercept"),
-                                            p.value("secretary.quit_slope"))
-    willing = eligible.reshape(len(villages), k) & (u[0, :, :k] < stay.reshape(len(villages), k))
+    motivation = (p.value("secretary.motivation_mean") + p.value("secretary.motivation_sd")
+                  * _normal(u[2, :, :k].ravel()[standing]))
+    value = model.candidate_post_value(home, vill.age[rows[standing]], earner[standing],
+                                       vill.college[rows[standing]], motivation)
+    worth = np.zeros(len(rows), bool)
+    worth[standing] = value > 0
+    drawn = np.zeros(len(rows), np.float32)
+    drawn[standing] = motivation
+    willing = eligible.reshape(len(villages), k) & worth.reshape(len(villages), k)
     noise = p.value("election.noise_sd") * _normal(u[1, :, :k])
     electability = (vill.ability[rows].reshape(len(villages), k) + noise
                     + p.value("election.college_bonus") * vill.college[rows].reshape(len(villages), k)
@@ -84,7 +93,8 @@ def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Ch
     top = scores[np.arange(len(villages)), best]
     picked_villager = np.where(np.isfinite(top) & (best < k), villages * k + best, NO_CANDIDATE)
     picked_cgvo = np.where(np.isfinite(top) & (best == k), cgvo_row, NO_CANDIDATE)
-    return Choice(villages, picked_villager, picked_cgvo, top)
+    chosen_motivation = drawn.reshape(len(villages), k)[np.arange(len(villages)), np.minimum(best, k - 1)]
+    return Choice(villages, picked_villager, picked_cgvo, top, chosen_motivation)
 
 
 def install_winners(model, choice: Choice, rng: np.random.Generator) -> np.ndarray:
@@ -100,7 +110,7 @@ def install_winners(model, choice: Choice, rng: np.random.Generator) -> np.ndarr
     origin[earner] = ORIGIN["capable_earner"]
     secs.install(villages, age=vill.age[rows], college=vill.college[rows],
                  ability=vill.ability[rows], earner=earner, origin=origin, month=model.month,
-                 motivation=secs.draw_motivation(len(rows), rng))
+                 motivation=choice.motivation[from_villagers])
     from_cgvo = choice.cgvo >= 0
     cvillages = choice.villages[from_cgvo]
     crows = choice.cgvo[from_cgvo]
@@ -147,7 +157,7 @@ def hold_village_elections(model, rng: np.random.Generator) -> np.ndarray:
     losers = sitting[lost]
     secs.vacate(losers)
     install_winners(model, Choice(losers, choice.villager[lost], choice.cgvo[lost],
-                                  choice.electability[lost]), rng)
+                                  choice.electability[lost], choice.motivation[lost]), rng)
     return losers
 
 

@@ -20,8 +20,15 @@ import pandas as pd
 from sim import outcomes
 from sim.agents.cgvo import ROLE, ROUTE, Cgvo, Cgvos
 from sim.agents.enterprise import Enterprise, Enterprises
-from sim.agents.secretary import SecretaryView, Secretaries, post_value
-from sim.agents.structure import ELEMENTS, Counties, Economy, Provinces, Villages, load_province_table
+from sim.agents.secretary import Secretaries, SecretaryView, forgone_earnings, post_value
+from sim.agents.structure import (
+    ELEMENTS,
+    Counties,
+    Economy,
+    Provinces,
+    Villages,
+    load_province_table,
+)
 from sim.agents.villager import Villager, Villagers
 from sim.config import RunConfig, resolve
 from sim.elections import fill_vacancies, hold_village_elections
@@ -124,7 +131,9 @@ class VillageModel(mesa.Model):
 
     # ----------------------------------------------------------------- schedule
     def step(self) -> None:
-        """Advance one month, in this order:
+        """Advance one month.
+
+        The order within the month:
 
         1. incomes move (yearly); counties implement the package's elements;
         2. villagers age, migrate and move through the party pipeline;
@@ -206,13 +215,17 @@ class VillageModel(mesa.Model):
         weakness = np.where(self.secretaries.filled, -self.secretaries.ability, np.inf)
         for prov in np.flatnonzero(stock):
             rows = np.flatnonzero(self.villages.province == prov)
-            count = min(len(rows), int(round(stock[prov] * self.scale)))
+            count = min(len(rows), round(stock[prov] * self.scale))
             if count:
                 present[rows[np.argsort(-weakness[rows], kind="stable")[:count]]] = True
         return present
 
     def _refresh_promotion_chances(self) -> None:
-        """Yearly chance of promotion per channel and province for an eligible secretary."""
+        """Yearly chance of promotion through each channel for a secretary who applies.
+
+        Posts over applicants, pooled over the nation (a province with few
+        simulated villages would give a noisy ratio).
+        """
         year = year_of(self.month)
         self.expected_posts = self.policy.promotion.apply(self.villages_per_province, year,
                                                           self.package_in_effect)
@@ -220,55 +233,64 @@ class VillageModel(mesa.Model):
         pol = self.policy.promotion
         eligible = (secs.filled & (secs.age <= pol.max_age) & (secs.tenure >= pol.min_tenure_years)
                     & (secs.score >= self.params.value("secretary.apply_min_score")))
-        count = np.bincount(self.villages.province[eligible], minlength=len(self.provinces))
-        apply = self.params.value("secretary.apply_probability")
-        self.promotion_chance = {
-            c: np.minimum(1.0, self.expected_posts[c] / np.maximum(count * apply, 1.0))
-            for c in CHANNELS}
+        applicants = max(np.count_nonzero(eligible) * self.params.value("secretary.apply_probability"),
+                         1.0)
+        self.promotion_chance = {c: min(1.0, float(self.expected_posts[c].sum()) / applicants)
+                                 for c in CHANNELS}
         self.township_pay = self.economy.province_income * self.params.value(
             "secretary.township_pay_ratio")
 
-    def promotion_value(self, villages: np.ndarray, age: np.ndarray) -> np.ndarray:
-        """Option value of promotion (yuan/year) for a holder of age ``age`` in ``villages``."""
-        prov = self.villages.province[villages]
-        chance = sum(self.promotion_chance[c][prov] for c in CHANNELS)
-        gain = self.params.value("secretary.promotion_gain_years") * self.township_pay[prov]
-        return np.where(age <= self.policy.promotion.max_age,
-                        chance * self.params.value("secretary.apply_probability") * gain, 0.0)
+    def promotion_value(self, villages: np.ndarray, age: np.ndarray,
+                        tenure: np.ndarray) -> np.ndarray:
+        """Option value of promotion (yuan/year) for a holder of ``age`` and ``tenure``.
+
+        The yearly chance of each open channel for an applicant, times the
+        chance of applying, times the value of a township post, times the
+        share of the coming years (up to ten) in which the holder may apply:
+        after ``min_tenure_years`` in post and before ``max_age``.
+        """
+        pol = self.policy.promotion
+        p = self.params
+        chance = sum(self.promotion_chance.values())
+        gain = p.value("secretary.promotion_gain_years") * self.township_pay[
+            self.villages.province[villages]]
+        horizon = 10.0
+        first = np.maximum(pol.min_tenure_years - tenure, 0.0)
+        last = np.minimum(np.maximum(pol.max_age - age, 0.0), horizon)
+        share = np.clip(last - first, 0.0, horizon) / horizon
+        return chance * p.value("secretary.apply_probability") * gain * share
 
     def secretary_post_value(self) -> np.ndarray:
         """Yearly value of the post to each sitting secretary (yuan)."""
         secs = self.secretaries
         everyone = np.arange(len(secs))
-        from sim.agents.secretary import outside_option
-
-        outside = outside_option(secs.age, secs.earner, self.economy.migrant_income,
-                                 self.labour_income, self.params)
+        forgone = forgone_earnings(secs.age, secs.earner, secs.college,
+                                   self.economy.migrant_income, self.labour_income, self.params)
         security = self.policy.retirement.apply(
             secs.age, secs.tenure, self.village_income, self.basic_pay, self.pension_on,
             self.departure_on, self.params)
-        return post_value(self.pay, self.promotion_value(everyone, secs.age), security,
-                          secs.motivation * self.village_income, outside,
-                          self.params.value("secretary.time_share"))
+        return post_value(self.pay, self.promotion_value(everyone, secs.age, secs.tenure), security,
+                          secs.motivation * self.village_income, forgone)
 
-    def candidate_post_value(self, villages: np.ndarray, age: np.ndarray,
-                             earner: np.ndarray) -> np.ndarray:
-        """Yearly value of the post to a candidate (new entrant, no tenure, average score)."""
-        from sim.agents.secretary import outside_option
+    def candidate_post_value(self, villages: np.ndarray, age: np.ndarray, earner: np.ndarray,
+                             college: np.ndarray, motivation: np.ndarray) -> np.ndarray:
+        """Yearly value of the post to a candidate (new entrant, no tenure, average score).
 
+        ``motivation`` is the candidate's intrinsic value of the post as a multiple of local
+        income.
+        """
         p = self.params
         income = self.village_income[villages]
         floor = self.floor_paid[villages]
         basic, pay = self.policy.pay_floor.apply(income, floor, np.zeros(len(villages)),
                                                  p.value("secretary.pre_policy_pay_ratio"))
-        outside = outside_option(age, earner, self.economy.migrant_income,
-                                 self.labour_income[villages], p)
+        forgone = forgone_earnings(age, earner, college, self.economy.migrant_income,
+                                   self.labour_income[villages], p)
         security = self.policy.retirement.apply(age, np.zeros(len(villages)), income, basic,
                                                 self.pension_on[villages],
                                                 self.departure_on[villages], p)
-        return post_value(pay, self.promotion_value(villages, age), security,
-                          p.value("secretary.motivation_mean") * income, outside,
-                          p.value("secretary.time_share"))
+        return post_value(pay, self.promotion_value(villages, age, np.zeros(len(villages))),
+                          security, motivation * income, forgone)
 
     def _secretaries_serve(self, month: int, moy: int) -> None:
         s = self.streams
@@ -409,9 +431,9 @@ class VillageModel(mesa.Model):
         if moy == int(p.value("secretary.training_month")):
             cg.train(self.policy.cgvo.training_days_per_year)
         if moy == int(p.value("secretary.promotion_month")):
-            promoted, listed = cg.promote(month, s("cgvo.promotion"))
+            promoted, _listed = cg.promote(month, s("cgvo.promotion"))
             self._cgvo_exit(promoted, ROUTE["township_leadership"])
-        renew, leave = cg.end_contracts(month, self.policy.cgvo.renewal_allowed,
+        _renew, leave = cg.end_contracts(month, self.policy.cgvo.renewal_allowed,
                                         self.policy.cgvo.civil_service_reserved_share,
                                         self.policy.cgvo.contract_years, s("cgvo.contracts"))
         self._release_posts(leave, stays=cg.route[leave] == ROUTE["village_post"])

@@ -184,8 +184,10 @@ def _cost_reporters() -> dict[str, Callable]:
 
 def reporters() -> dict[str, Callable]:
     """All model reporters for Mesa's ``DataCollector``, by measure name."""
-    flows = {name: (lambda key: (lambda m: float(m.flows[key])))(key)
-             for key, name in _REPORTED_FLOWS.items()}
+    def flow(key: str) -> Callable:
+        return lambda m: float(m.flows[key])
+
+    flows = {name: flow(key) for key, name in _REPORTED_FLOWS.items()}
     return {
         **_secretary_reporters(), **flows, **_county_reporters(), **_cgvo_reporters(),
         **_enterprise_reporters(), **_villager_reporters(), **_cost_reporters(),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -63,7 +64,7 @@ _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 def read_yaml(path: Path) -> Any:
     """Read a YAML file, rejecting duplicate keys."""
     with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(fh, Loader=_StrictLoader)
 
 
 @dataclass(frozen=True)
@@ -376,7 +377,7 @@ def series_value(series: Mapping[str, float], year: int, growth_after: float | N
             return vals[-1] * (1.0 + growth_after) ** (year - years[-1])
         growth = (vals[-1] / vals[-2]) ** (1.0 / (years[-1] - years[-2]))
         return vals[-1] * growth ** (year - years[-1])
-    for (y0, v0), (y1, v1) in zip(zip(years, vals, strict=True), zip(years[1:], vals[1:], strict=True), strict=False):
+    for (y0, v0), (y1, v1) in itertools.pairwise(zip(years, vals, strict=True)):
         if y0 <= year <= y1:
             return v0 + (v1 - v0) * (year - y0) / (y1 - y0)
     raise AssertionError("unreachable")

@@ -10,8 +10,8 @@ import pytest
 
 from sim import ConfigError
 from sim.agents.secretary import (
+    forgone_earnings,
     monthly_hazard,
-    outside_option,
     post_value,
     quit_probability,
     security_value,
@@ -26,7 +26,8 @@ POLICY = Policy.from_levers(load_levers())
 #: World parameters with the values the hand computations below use, set explicitly.
 PARAMS = load_world_parameters().with_values({"secretary": {
     "discount_rate": 0.05, "years_receiving_subsidy": 15, "migrant_option_end_age": 60,
-    "migration_cost_share": 0.3, "earner_premium": 1.0}}, "param")
+    "migration_cost_share": 0.3, "earner_premium": 1.0, "time_share": 0.5,
+    "college_wage_premium": 0.5}}, "param")
 #: (1 - 1.05**-15) / 0.05: present value of 1 yuan a year for 15 years at 5%.
 ANNUITY = 10.3796580381806
 
@@ -77,29 +78,39 @@ def test_monthly_hazard_of_certain_quitting_is_one():
         assert monthly_hazard(np.array([1.0]))[0] == 1.0
 
 
-@pytest.mark.parametrize(
-    ("pay", "promotion", "security", "motivation", "outside", "share", "expected"), [
-    (10000, 2000, 500, 3000, 20000, 0.5, 5500),   # 10000+2000+500+3000-10000
-    (10000, 0, 0, 0, 20000, 0.0, 10000),          # a full-time outside job costs nothing
-    (8000, 0, 0, -1000, 30000, 1.0, -23000),      # negative: worth less than the outside job
+@pytest.mark.parametrize(("pay", "promotion", "security", "motivation", "forgone", "expected"), [
+    (10000, 2000, 500, 3000, 10000, 5500),   # 10000+2000+500+3000-10000
+    (10000, 0, 0, 0, 0, 10000),              # a post that costs no earnings
+    (8000, 0, 0, -1000, 30000, -23000),      # negative: worth less than what it costs
 ])
-def test_post_value(pay, promotion, security, motivation, outside, share, expected):
-    assert post_value(pay, promotion, security, motivation, outside, share) == expected
+def test_post_value(pay, promotion, security, motivation, forgone, expected):
+    assert post_value(pay, promotion, security, motivation, forgone) == expected
 
 
-@pytest.mark.parametrize(("age", "earner", "expected"), [
-    (30, False, 16800),   # migrant 24000 x fade 1 x (1 - 0.3) = 16800 > local 9000
-    (45, False, 12600),   # fade (60-45)/20 = 0.75: 12600 > 9000
-    (50, False, 9000),    # fade 0.5: 8400 < local 9000
-    (60, False, 9000),    # migrant work has faded out
-    (75, False, 9000),
-    (30, True, 18000),    # a capable earner: local 9000 x (1 + 1) = 18000 > 16800
-    (50, True, 18000),
+# Local labour income 9000, migrant income 24000, time share 0.5, migration cost 0.3,
+# earner premium 1, college premium 0.5: forgone = best alternative - (1 - 0.5) x local.
+@pytest.mark.parametrize(("age", "earner", "college", "expected"), [
+    (30, False, False, 16800 - 4500),   # migrant 24000 x 0.7 = 16800 > local 9000
+    (45, False, False, 12600 - 4500),   # fade (60-45)/20 = 0.75: 12600 > 9000
+    (50, False, False, 9000 - 4500),    # fade 0.5: 8400 < local 9000
+    (60, False, False, 4500),           # migrant work has faded out
+    (75, False, False, 4500),
+    (30, True, False, 18000 - 9000),    # a capable earner: local 18000 > 16800
+    (50, True, False, 9000),
+    (30, False, True, 25200 - 6750),    # college: migrant 16800 x 1.5, local 13500
+    (60, False, True, 6750),
 ])
-def test_outside_option(age, earner, expected):
-    value = outside_option(np.array([age], float), np.array([earner]), 24000.0,
-                           np.array([9000.0]), PARAMS)
+def test_forgone_earnings(age, earner, college, expected):
+    value = forgone_earnings(np.array([age], float), np.array([earner]), np.array([college]),
+                             24000.0, np.array([9000.0]), PARAMS)
     assert value[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_the_post_costs_the_young_more_than_the_old():
+    ages = np.array([25.0, 40.0, 55.0])
+    costs = forgone_earnings(ages, np.zeros(3, bool), np.zeros(3, bool), 24000.0,
+                             np.full(3, 9000.0), PARAMS)
+    assert costs[0] >= costs[1] > costs[2]
 
 
 # ---------------------------------------------------------------- security after leaving

@@ -12,7 +12,8 @@ the post has the parts the 一定三有 package changes (L6, L16-L27):
 - security: the pension contribution paid while in post and the departure
   subsidy that only a normal departure keeps (L27), spread over the years
   left to serve, so its pull is strongest near retirement;
-- intrinsic motivation, minus the share of outside earnings the post costs.
+- intrinsic motivation, minus the earnings the post costs: the post keeps its
+  holder in the village, so those whose alternative is migrant work forgo most.
 
 Quitting (撂担子, L43) is a logit in the value of the post relative to local
 income. The same rule decides whether a candidate accepts a vacant post.
@@ -49,25 +50,31 @@ def monthly_hazard(yearly_probability, log1p=np.log1p, expm1=np.expm1):
     return -expm1(log1p(-yearly_probability) / 12.0)
 
 
-def post_value(pay, promotion_value, security_value, motivation, outside, time_share: float):
+def post_value(pay, promotion_value, security_value, motivation, forgone):
     """Yearly value of holding the post (yuan): what staying adds to not staying.
 
-    ``pay + promotion_value + security_value + motivation - time_share * outside``.
+    ``pay + promotion_value + security_value + motivation - forgone``.
     """
-    return pay + promotion_value + security_value + motivation - time_share * outside
+    return pay + promotion_value + security_value + motivation - forgone
 
 
-def outside_option(age, earner, migrant_income: float, labour_income, params: ParameterSet):
-    """Yearly income the person would earn without the post (yuan).
+def forgone_earnings(age, earner, college, migrant_income: float, labour_income,
+                     params: ParameterSet):
+    """Yearly earnings the post costs its holder (yuan).
 
-    The better of migrant wage work, which fades with age, and local work,
-    which pays capable earners a premium (L43, L59).
+    Without the post a person takes the better of migrant wage work, which
+    fades with age, and local work, which pays capable earners a premium
+    (L43, L59); college education raises both. The post keeps its holder in the village, where they can
+    still earn the part of local income the post leaves time for
+    (``1 - time_share``); the rest of the best alternative is forgone. So
+    the post costs most to the young, whose alternative is migrant work.
     """
     p = params
     fade = np.clip((p.value("secretary.migrant_option_end_age") - age) / 20.0, 0.0, 1.0)
-    migrant = migrant_income * fade * (1.0 - p.value("secretary.migration_cost_share"))
-    local = labour_income * (1.0 + p.value("secretary.earner_premium") * earner)
-    return np.maximum(migrant, local)
+    schooling = 1.0 + p.value("secretary.college_wage_premium") * college
+    migrant = migrant_income * fade * (1.0 - p.value("secretary.migration_cost_share")) * schooling
+    local = labour_income * (1.0 + p.value("secretary.earner_premium") * earner) * schooling
+    return np.maximum(migrant, local) - (1.0 - p.value("secretary.time_share")) * local
 
 
 def security_value(age, tenure, income, basic, pension_on, departure_on, retirement_age: float,

@@ -19,6 +19,7 @@ import numpy as np
 from sim.agents.base import RowAgent
 from sim.parameters import ParameterSet
 
+
 class Villagers:
     """All villagers as arrays (one row per representative adult).
 

@@ -38,8 +38,10 @@ class Retirement(Lever):
 
     def apply(self, age, tenure, income, basic, pension_on, departure_on,
               params: ParameterSet) -> np.ndarray:
-        """Yearly value of the security a secretary keeps only by staying (see
-        :func:`sim.agents.secretary.security_value`)."""
+        """Yearly value of the security a secretary keeps only by staying.
+
+        See :func:`sim.agents.secretary.security_value`.
+        """
         return security_value(
             age, tenure, income, basic, pension_on & self.pension_enabled,
             departure_on & self.departure_subsidy_enabled, self.age,
