@@ -36,7 +36,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from sim import ConfigError, load_levers, load_world_parameters, resolve
+from sim import ConfigError, resolve
+from sim.config import default_sets
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 CONFIG_NAME = "config"
@@ -55,9 +56,11 @@ def _resolve_default(name: str) -> Any:
 
 
 def build_schema() -> DictConfig:
-    """The job config's schema: run settings, ``policy`` and ``param`` with the file defaults."""
-    levers = load_levers()
-    world = load_world_parameters()
+    """The job config's schema: run settings, ``policy`` and ``param`` with their defaults.
+
+    The defaults are the files' values with the calibrated values applied.
+    """
+    levers, world = default_sets()
     node = OmegaConf.create({
         **{name: _resolve_default(name) for name in RUN_SETTINGS},
         "scenario_name": _resolve_default("scenario"),

@@ -44,12 +44,13 @@ class RunConfig:
     scenario: str
     levers: ParameterSet
     params: ParameterSet
+    calibration: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved configuration as plain data (what a run writes beside its outputs)."""
         return {"scale": self.scale, "seed": self.seed, "start": self.start, "end": self.end,
-                "scenario": self.scenario, "policy": self.levers.nested_values(),
-                "param": self.params.nested_values()}
+                "scenario": self.scenario, "calibration": self.calibration,
+                "policy": self.levers.nested_values(), "param": self.params.nested_values()}
 
 
 def scenario_names() -> list[str]:
@@ -79,14 +80,35 @@ def province_names() -> frozenset[str]:
     return frozenset(load_province_table()["province"])
 
 
+def default_sets(calibration: str | None = "default") -> tuple[ParameterSet, ParameterSet]:
+    """The lever and parameter sets a run starts from: the files with the calibrated values.
+
+    Args:
+        calibration: ``"default"`` for ``sim/data/calibrated.yaml`` (if present), a path to
+            another calibrated file, or None for the files' own values.
+    """
+    from sim.calibration.calibrated import load_calibrated, nest
+
+    levers, world = load_levers(), load_world_parameters()
+    if calibration is None:
+        return levers, world
+    path = None if calibration == "default" else calibration
+    fitted = nest(load_calibrated(path, levers, world))
+    provinces = province_names()
+    return (levers.with_values(fitted["policy"], "policy", provinces),
+            world.with_values(fitted["param"], "param", provinces))
+
+
 def resolve(*, scale: Any = 0.01, start: Any = FIRST_MONTH, end: Any = "2012-12",
             scenario: str = "as_reported", seed: Any = 0, policy: Mapping[str, Any] | None = None,
             params: Mapping[str, Any] | None = None,
-            flat_levers: Mapping[str, Any] | None = None) -> RunConfig:
+            flat_levers: Mapping[str, Any] | None = None,
+            calibration: str | None = "default") -> RunConfig:
     """Validate and combine a run's settings.
 
-    Order: lever and parameter files, then the scenario, then ``policy`` and
-    ``params`` (nested), then ``flat_levers`` (``pay_floor_multiple=1.2``).
+    Order: lever and parameter files, the calibrated values (unless
+    ``calibration`` is None), the scenario, then ``policy`` and ``params``
+    (nested), then ``flat_levers`` (``pay_floor_multiple=1.2``).
 
     Raises:
         ConfigError: naming the first offending key and what is allowed.
@@ -105,9 +127,14 @@ def resolve(*, scale: Any = 0.01, start: Any = FIRST_MONTH, end: Any = "2012-12"
         raise ConfigError("end", f"must not be before start ({start}), got {end}")
     if last > parse_month(LAST_MONTH):
         raise ConfigError("end", f"must be {LAST_MONTH} or earlier, got {end}")
+    if calibration is not None and not isinstance(calibration, str):
+        raise ConfigError("calibration", f"must be 'default', a file path or None, got {calibration!r}")
+    if calibration not in (None, "default") and not Path(calibration).exists():
+        raise ConfigError("calibration", f"no such calibrated file: {calibration}")
     provinces = province_names()
     chosen = load_scenario(scenario)
-    levers = load_levers().with_values(chosen.get("policy") or {}, "policy", provinces)
+    base_levers, base_world = default_sets(calibration)
+    levers = base_levers.with_values(chosen.get("policy") or {}, "policy", provinces)
     levers = levers.with_values(policy or {}, "policy", provinces)
     nested: dict[str, dict[str, Any]] = {}
     for name, value in (flat_levers or {}).items():
@@ -121,7 +148,7 @@ def resolve(*, scale: Any = 0.01, start: Any = FIRST_MONTH, end: Any = "2012-12"
                               + ", ".join(f"{family}_{a}" for a in allowed))
         nested.setdefault(family, {})[leaf] = value
     levers = levers.with_values(nested, "policy", provinces)
-    world = load_world_parameters().with_values(chosen.get("param") or {}, "param", provinces)
+    world = base_world.with_values(chosen.get("param") or {}, "param", provinces)
     world = world.with_values(params or {}, "param", provinces)
     return RunConfig(scale=float(scale), seed=int(seed), start=str(start), end=str(end),
-                     scenario=scenario, levers=levers, params=world)
+                     scenario=scenario, levers=levers, params=world, calibration=calibration)

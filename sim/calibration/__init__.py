@@ -1,0 +1,8 @@
+"""Calibration by the method of simulated moments, and comparison with the reports (DESIGN §6).
+
+- :mod:`sim.calibration.targets`: the reported figures, their windows and roles.
+- :mod:`sim.calibration.experiments`: targets that need a dedicated run.
+- :mod:`sim.calibration.msm`: the estimator (common random numbers, several seeds,
+  bounded parameters, parallel, resumable), uncertainty and identifiability.
+- :mod:`sim.calibration.compare`: simulated means and bands beside every target.
+"""
