@@ -99,8 +99,8 @@ def run(argv: list[str] | None = None) -> int:
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": _commit(),
         "targets_file": str(targets_path.name), "targets_sha256": file_hash(targets_path),
         "seeds": seeds, "scale": args.scale, "end": problem.end, "evaluations": result.evaluations,
-        "method": f"{command} (method of simulated moments, Levenberg-Marquardt on logit-bounded "
-                  "parameters, common random numbers)",
+        "method": f"{command} (method of simulated moments: trust-region least squares on "
+                  "logit-bounded parameters, common random numbers)",
         "message": str(result.message), "code_version": msm.code_version(),
         "wall_seconds": round(wall, 1), "jobs": args.jobs,
     }

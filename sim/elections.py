@@ -5,8 +5,9 @@ home (capable earners, returned migrants, veterans; L43, L59) and the
 village's CGVO (L318). Each candidate weighs the post with the same value the
 secretary's stay/quit rule uses, with a motivation of their own, and stands
 only if the post is worth having; the most electable candidate standing
-wins and keeps that motivation. Those with the best outside options — the
-young, the educated, capable earners — stand only when the post pays.
+wins and keeps that motivation. Those with the best alternatives — the
+young, whose alternative is migrant work, and the educated — stand only
+when the post pays.
 Every third year the village elects its committees, and a sitting
 secretary can lose to a stronger challenger (L47).
 """

@@ -143,9 +143,11 @@ class VillageModel(mesa.Model):
         5. in the promotion month, the three channels take their winners;
         6. in village election years, committee elections; every month,
            by-elections fill vacancies;
-        7. the CGVO programme recruits, CGVOs serve, and contracts end;
+        7. the CGVO programme recruits, CGVOs serve (trained in the training
+           month, promoted in the promotion month), and contracts end;
         8. enterprises gain members, receive instructors and organise;
-        9. the data collector records the month.
+        9. the fiscal cost of each lever is accounted, and the data
+           collector records the month.
         """
         s = self.streams
         month, year, moy = self.month, year_of(self.month), month_of_year(self.month)
@@ -171,10 +173,11 @@ class VillageModel(mesa.Model):
                 (year - int(self.params.value("election.village_first_year"))) % 3 == 0):
             lost = hold_village_elections(self, s("election.village"))
             self.flows["secretary_lost_elections"] = len(lost) * self.weight
+            self.flows["secretary_entrants"] += len(lost) * self.weight
             won = self.cgvos.elect_to_committees(month, s("cgvo.committees"))
             self.flows["cgvo_committee_wins"] = len(won) * self.weight
         filled = fill_vacancies(self, self.first_secretary_present, s("election.vacancy"))
-        self.flows["secretary_entrants"] = len(filled) * self.weight
+        self.flows["secretary_entrants"] += len(filled) * self.weight
 
         self._cgvo_programme(month, moy)
         self._enterprises(month)

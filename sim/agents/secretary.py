@@ -16,7 +16,8 @@ the post has the parts the 一定三有 package changes (L6, L16-L27):
   holder in the village, so those whose alternative is migrant work forgo most.
 
 Quitting (撂担子, L43) is a logit in the value of the post relative to local
-income. The same rule decides whether a candidate accepts a vacant post.
+income. The same value decides whether a candidate stands for a vacant post
+(:mod:`sim.elections`): they stand if it is positive to them.
 """
 
 from __future__ import annotations
@@ -152,7 +153,9 @@ class Secretaries:
         them), and the fine rest from ``fine`` only where the coarse part
         could fall below the hazard at the lowest value of the post. The
         hazard is computed only there: the decisions are exactly those of a
-        full uniform draw for everyone.
+        full uniform draw for everyone. (The bound is the hazard at the lowest
+        value for the few posts worth less than where a quarter of holders
+        quit a year, and the hazard at that cut for all others.)
 
         Args:
             relative_value: Yearly value of the post over local per-capita income.
@@ -162,9 +165,21 @@ class Secretaries:
         p = self._p
         intercept, slope = p.value("secretary.quit_intercept"), p.value("secretary.quit_slope")
         coarse = rng.integers(0, _COARSE, len(self), dtype=np.uint16)
-        bound = monthly_hazard(quit_probability(float(relative_value.min()), intercept, slope,
-                                                math.exp), math.log1p, math.expm1)
-        maybe = np.flatnonzero(coarse < min(_COARSE, math.ceil(bound * _COARSE)))
+
+        def ceiling(value: float) -> int:  # the hazard at ``value``, in coarse units, rounded up
+            return min(_COARSE, math.ceil(monthly_hazard(
+                quit_probability(value, intercept, slope, math.exp), math.log1p, math.expm1) * _COARSE))
+
+        lowest = float(relative_value.min())
+        # Few posts are worth so little that a quarter of their holders quit in a year:
+        # they get the bound of the lowest value, the others the bound at that cut.
+        cut = max(lowest, (intercept + math.log(3.0)) / slope) if slope > 0 else lowest
+        top, rest = ceiling(lowest), ceiling(cut)
+        if top > rest:
+            bound = (relative_value < cut) * np.int32(top - rest) + np.int32(rest)
+            maybe = np.flatnonzero(coarse < bound)
+        else:
+            maybe = np.flatnonzero(coarse < rest)
         u = (coarse[maybe] + (fine or rng).random(len(maybe))) / _COARSE
         hazard = monthly_hazard(quit_probability(relative_value[maybe], intercept, slope))
         return maybe[(u < hazard) & self.filled[maybe]]

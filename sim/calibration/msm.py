@@ -8,9 +8,10 @@ distances outside the reported intervals, in units of each target's
 tolerance. Parameters are searched in a logit transform of their bounds, so
 every evaluation respects the bounds.
 
-The optimiser is a Levenberg-Marquardt least-squares search
-(``scipy.optimize.least_squares``) whose finite-difference Jacobian is
-evaluated in parallel on the local cores. Every evaluation is stored on disk
+The optimiser is a trust-region least-squares search
+(``scipy.optimize.least_squares``, method ``trf``, of the Levenberg-Marquardt
+family) whose finite-difference Jacobian is evaluated in parallel on the
+local cores. Every evaluation is stored on disk
 under a key of the parameter vector, seeds, scale and the model's code and
 data; a search killed and started again replays the stored evaluations
 instead of redoing them.

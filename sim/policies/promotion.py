@@ -32,7 +32,8 @@ class Promotion(Lever):
 
     family = "promotion"
     reference = "L16 (5692 / 5215 / 4399), L24 (channels, 2011 elections, Jilin bonus)"
-    township_election_years: ClassVar[tuple[int, ...]] = (2011, 2016, 2021, 2026)
+    #: Township teams are elected every five years; 2011 was an election year (L24).
+    first_township_election: ClassVar[int] = 2011
 
     township_leadership_open: bool
     civil_service_open: bool
@@ -61,10 +62,14 @@ class Promotion(Lever):
                 posts[channel] = np.zeros(len(villages))
                 continue
             rate = getattr(self, f"{channel}_posts_per_1000_villages") / 1000.0
-            if channel == "township_leadership" and year in self.township_election_years:
+            if channel == "township_leadership" and self.township_election_year(year):
                 rate *= self.township_election_posts_multiple
             posts[channel] = rate * share * villages
         return posts
+
+    def township_election_year(self, year: int) -> bool:
+        """Whether township teams are elected in ``year`` (2011 and every fifth year, L24)."""
+        return year >= self.first_township_election and (year - self.first_township_election) % 5 == 0
 
     def exam_bonus(self, province_names: tuple[str, ...], points_per_sd: float) -> np.ndarray:
         """Exam bonus per province in standard deviations of the exam score."""
