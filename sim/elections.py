@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.agents.secretary import ORIGIN
+from sim.streams import normal_from_uniform
 
 NO_CANDIDATE = -1
 
@@ -61,7 +62,7 @@ def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Ch
     standing = np.flatnonzero(eligible)
     home = villages.repeat(k)[standing]
     motivation = (p.value("secretary.motivation_mean") + p.value("secretary.motivation_sd")
-                  * _normal(u[2, :, :k].ravel()[standing]))
+                  * normal_from_uniform(u[2, :, :k].ravel()[standing]))
     value = model.candidate_post_value(home, vill.age[rows[standing]], earner[standing],
                                        vill.college[rows[standing]], motivation)
     worth = np.zeros(len(rows), bool)
@@ -69,7 +70,7 @@ def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Ch
     drawn = np.zeros(len(rows), np.float32)
     drawn[standing] = motivation
     willing = eligible.reshape(len(villages), k) & worth.reshape(len(villages), k)
-    noise = p.value("election.noise_sd") * _normal(u[1, :, :k])
+    noise = p.value("election.noise_sd") * normal_from_uniform(u[1, :, :k])
     electability = (vill.ability[rows].reshape(len(villages), k) + noise
                     + p.value("election.college_bonus") * vill.college[rows].reshape(len(villages), k)
                     + p.value("election.earner_bonus") * earner.reshape(len(villages), k)
@@ -87,7 +88,7 @@ def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Ch
                    & ((model.month - cgvos.cohort[cg]) >= p.value("cgvo.secretary_min_months"))
                    & (u[0, :, k] < p.value("cgvo.secretary_willingness")))
         cgvo_score = (cgvos.ability[cg] + p.value("election.cgvo_bonus")
-                      + p.value("election.noise_sd") * _normal(u[1, :, k]))
+                      + p.value("election.noise_sd") * normal_from_uniform(u[1, :, k]))
         column = np.where(cgvo_ok, cgvo_score, -np.inf)
     scores = np.concatenate([electability, column[:, None]], axis=1)
     best = scores.argmax(axis=1)
@@ -160,9 +161,3 @@ def hold_village_elections(model, rng: np.random.Generator) -> np.ndarray:
     install_winners(model, Choice(losers, choice.villager[lost], choice.cgvo[lost],
                                   choice.electability[lost], choice.motivation[lost]), rng)
     return losers
-
-
-def _normal(u: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtri
-
-    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))

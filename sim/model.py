@@ -32,8 +32,9 @@ from sim.agents.structure import (
 from sim.agents.villager import Villager, Villagers
 from sim.config import RunConfig, resolve
 from sim.elections import fill_vacancies, hold_village_elections
+from sim.parameters import series_value
 from sim.policies import CHANNELS, Policy
-from sim.streams import Streams
+from sim.streams import Streams, normal_from_uniform
 from sim.timeline import format_month, month_of_year, parse_month, year_of
 
 
@@ -324,8 +325,7 @@ class VillageModel(mesa.Model):
             self.flows["secretary_removals"] = len(removed) * self.weight
             self._vacate(removed)
         if moy == int(self.params.value("secretary.training_month")):
-            days = self.policy.training.apply(secs)
-            self.flows["training_days"] = days * self.weight
+            self.policy.training.apply(secs)
         if moy == int(self.params.value("secretary.promotion_month")):
             self._promotion_round(s("secretary.promotion"))
 
@@ -343,7 +343,7 @@ class VillageModel(mesa.Model):
         prov = self.villages.province
         for i, channel in enumerate(CHANNELS, start=1):
             places = rng.poisson(self.expected_posts[channel])
-            score = secs.ability + _normal(u[i]) * p.value("secretary.exam_noise_sd")
+            score = secs.ability + normal_from_uniform(u[i]) * p.value("secretary.exam_noise_sd")
             if channel == "civil_service":
                 score = score + bonus[prov]
             candidates = np.flatnonzero(applying)
@@ -386,7 +386,7 @@ class VillageModel(mesa.Model):
         start_year = year_of(parse_month(self.policy.cgvo.start))
         awareness = -np.expm1(-(year - start_year + 1) / p.value("cgvo.awareness_years"))
         national = (p.value("cgvo.application_rate") * awareness
-                    * _series(p.value("national.graduates"), year))
+                    * series_value(p.value("national.graduates"), year))
         n_app = rng.poisson(national * self.scale)
         self.flows["cgvo_applicants"] = n_app * self.weight
         applicants = self._draw_applicants(n_app, places_national / places_national.sum(), rng)
@@ -524,18 +524,6 @@ class VillageModel(mesa.Model):
     def date(self) -> str:
         """The month the next step will simulate, ``YYYY-MM``."""
         return format_month(self.month)
-
-
-def _normal(u: np.ndarray) -> np.ndarray:
-    from scipy.special import ndtri
-
-    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
-
-
-def _series(series: Mapping[str, float], year: int) -> float:
-    from sim.parameters import series_value
-
-    return series_value(series, year)
 
 
 __all__ = ["ELEMENTS", "VillageModel"]

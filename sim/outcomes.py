@@ -26,7 +26,7 @@ FLOWS = (
     "cgvo_applicants", "cgvo_recruits", "cgvo_ventures_started", "cgvo_committee_wins",
     "enterprise_admissions", "enterprise_orgs_formed", "party_admissions_rural",
     "party_admissions_rural_under35",
-    "departure_one_off_yuan", "training_days",
+    "departure_one_off_yuan",
 )
 
 #: Flows reported as they are, with their unit in the name.

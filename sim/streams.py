@@ -10,6 +10,7 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+from scipy.special import ndtri
 
 
 class Streams:
@@ -31,3 +32,12 @@ class Streams:
             stream = np.random.default_rng(np.random.SeedSequence([self.seed, key]))
             self._streams[name] = stream
         return stream
+
+
+def normal_from_uniform(u: np.ndarray) -> np.ndarray:
+    """Standard normal deviates from uniforms.
+
+    Lets a process turn draws it has already taken into normal deviates, so
+    the number of draws it takes does not depend on what it does with them.
+    """
+    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))

@@ -16,10 +16,10 @@ recruited is a row that is either in post or has exactly one exit route.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtri
 
 from sim.agents.base import RowAgent
 from sim.parameters import ParameterSet
+from sim.streams import normal_from_uniform
 
 #: Exit routes: the five of L302, then promotion during service (L322) and early quitting.
 ROUTES = ("village_post", "civil_service", "own_business", "other_job", "further_study",
@@ -218,11 +218,6 @@ class Cgvos:
         self.in_post[rows] = False
         self.route[rows] = route
         self.exit_month[rows] = month
-
-
-def normal_from_uniform(u: np.ndarray) -> np.ndarray:
-    """Standard normal deviates from uniforms (so a process keeps a fixed number of draws)."""
-    return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
 
 
 class Cgvo(RowAgent):

@@ -195,10 +195,6 @@ class Counties:
         starts = np.flatnonzero(np.r_[True, self.province[1:] != self.province[:-1]])
         return int(np.logical_and.reduceat(self.implemented[element], starts).sum())
 
-    def shares(self) -> dict[str, float]:
-        """Share of counties implementing each element."""
-        return {element: float(flags.mean()) for element, flags in self.implemented.items()}
-
 
 class Villages:
     """Administrative villages, each with a county, a population and an income level.
