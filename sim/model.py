@@ -244,7 +244,7 @@ class VillageModel(mesa.Model):
         self.township_pay = self.economy.province_income * self.params.value(
             "secretary.township_pay_ratio")
 
-    def promotion_value(self, villages: np.ndarray, age: np.ndarray,
+    def promotion_value(self, villages: np.ndarray | slice, age: np.ndarray,
                         tenure: np.ndarray) -> np.ndarray:
         """Option value of promotion (yuan/year) for a holder of ``age`` and ``tenure``.
 
@@ -267,13 +267,12 @@ class VillageModel(mesa.Model):
     def secretary_post_value(self) -> np.ndarray:
         """Yearly value of the post to each sitting secretary (yuan)."""
         secs = self.secretaries
-        everyone = np.arange(len(secs))
         forgone = forgone_earnings(secs.age, secs.earner, secs.college,
                                    self.economy.migrant_income, self.labour_income, self.params)
         security = self.policy.retirement.apply(
             secs.age, secs.tenure, self.village_income, self.basic_pay, self.pension_on,
             self.departure_on, self.params)
-        return post_value(self.pay, self.promotion_value(everyone, secs.age, secs.tenure), security,
+        return post_value(self.pay, self.promotion_value(slice(None), secs.age, secs.tenure), security,
                           secs.motivation * self.village_income, forgone)
 
     def candidate_post_value(self, villages: np.ndarray, age: np.ndarray, earner: np.ndarray,

@@ -24,6 +24,7 @@ pin which parameters.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -106,11 +107,10 @@ def run_statistics(kwargs: Mapping[str, Any], targets: Sequence[Target]) -> dict
     from sim.calibration.experiments import EXPERIMENTS
     from sim.model import VillageModel
 
-    kwargs = dict(kwargs)
     out = simulate_all(VillageModel(**kwargs).run(), targets)
     for target in targets:
         if target.statistic == "experiment":
-            out[target.id] = EXPERIMENTS[target.experiment](**json.loads(json.dumps(kwargs)))
+            out[target.id] = EXPERIMENTS[target.experiment](**copy.deepcopy(dict(kwargs)))
     return out
 
 
