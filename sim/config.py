@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ from sim.errors import ConfigError
 from sim.parameters import ParameterSet, load_levers, load_world_parameters, read_yaml
 from sim.timeline import parse_month
 
-#: Scenario files are the Hydra config group ``configs/scenario``; read here as plain YAML.
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "configs" / "scenario"
+#: Scenario files ship inside the package (``sim/data/scenario/``); the command line's
+#: Hydra finds the same folder as its ``scenario`` group through ``pkg://sim.data``.
+SCENARIO_DIR = resources.files("sim").joinpath("data", "scenario")
 SCENARIO_KEYS = frozenset({"scenario_name", "description", "policy", "param"})
 FIRST_MONTH = "2008-01"
 LAST_MONTH = "2050-12"
@@ -54,8 +56,9 @@ class RunConfig:
 
 
 def scenario_names() -> list[str]:
-    """Names of the scenarios in ``configs/scenario``."""
-    return sorted(path.stem for path in SCENARIO_DIR.glob("*.yaml"))
+    """Names of the scenarios in ``sim/data/scenario``."""
+    return sorted(entry.name.removesuffix(".yaml") for entry in SCENARIO_DIR.iterdir()
+                  if entry.name.endswith(".yaml"))
 
 
 def load_scenario(name: str) -> dict[str, Any]:
@@ -67,7 +70,7 @@ def load_scenario(name: str) -> dict[str, Any]:
     names = scenario_names()
     if name not in names:
         raise ConfigError("scenario", f"unknown scenario {name!r}; allowed: {', '.join(names)}")
-    data = read_yaml(SCENARIO_DIR / f"{name}.yaml") or {}
+    data = read_yaml(SCENARIO_DIR.joinpath(f"{name}.yaml")) or {}
     unknown = set(data) - SCENARIO_KEYS
     if unknown:
         raise ConfigError(f"scenario.{sorted(unknown)[0]}",
