@@ -44,9 +44,11 @@ Files and directories are created with the permissions of the user's umask
 (``tempfile`` would make them owner-only).
 
 The rule for an existing output directory: a directory that holds
-:data:`MARKER` was written by one of our commands and is replaced as a whole
-by the new result; an empty directory is used; anything else is refused with
-one line and left as it is.
+:data:`MARKER`, and exactly the files the marker lists with the content it
+records (SHA-256), was written by one of our commands and is replaced as a
+whole by the new result; an empty directory is used; anything else (no
+marker, a file added or changed by someone else) is refused with one line and
+left as it is.
 """
 
 from __future__ import annotations
@@ -111,9 +113,41 @@ def _probe(directory: Path, key: str) -> None:
         raise ConfigError(key, f"cannot write in {directory}: {err.strerror}") from None
 
 
-def is_ours(directory: Path) -> bool:
-    """Whether ``directory`` was written by one of our commands (it holds :data:`MARKER`)."""
-    return (Path(directory) / MARKER).is_file()
+def _manifest(directory: Path) -> dict[str, str]:
+    """``{relative path: sha256}`` of every file under ``directory`` except the marker."""
+    return {str(path.relative_to(directory)): file_sha256(path)
+            for path in sorted(directory.rglob("*")) if path.is_file() and path.name != MARKER}
+
+
+def foreign_content(directory: str | Path) -> str | None:
+    """What in ``directory`` this project did not write, in words; None if all of it is ours.
+
+    A directory is ours when it holds :data:`MARKER` and its files are exactly
+    those the marker lists, unchanged (same SHA-256).
+    """
+    directory = Path(directory)
+    try:
+        record = json.loads((directory / MARKER).read_text(encoding="utf-8"))
+        listed = record["files"]
+        if not isinstance(listed, dict):
+            raise TypeError
+    except FileNotFoundError:
+        return f"no {MARKER} file"
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"its {MARKER} file is not ours"
+    found = _manifest(directory)
+    added = sorted(set(found) - set(listed))
+    if added:
+        return f"it holds {added[0]}, which this program did not write"
+    changed = sorted(k for k in found if found[k] != listed[k])
+    if changed:
+        return f"{changed[0]} was changed since this program wrote it"
+    return None
+
+
+def is_ours(directory: str | Path) -> bool:
+    """Whether everything in ``directory`` was written, unchanged, by one of our commands."""
+    return foreign_content(directory) is None
 
 
 def check_output_dir(target: str | Path, key: str) -> Path:
@@ -127,9 +161,10 @@ def check_output_dir(target: str | Path, key: str) -> Path:
     if target.exists() or target.is_symlink():
         if not target.is_dir() or target.is_symlink():
             raise ConfigError(key, f"{target} exists and is not a directory; choose another path")
-        if not is_ours(target) and any(target.iterdir()):
+        foreign = foreign_content(target) if any(target.iterdir()) else None
+        if foreign:
             raise ConfigError(key, f"{target} exists and was not written by this program "
-                              f"(no {MARKER} file); choose another directory or empty it")
+                              f"({foreign}); choose another directory or empty it")
     _probe(_nearest_existing(target.parent), key)
     return target
 
@@ -296,9 +331,10 @@ def provenance(command: list[str], files: Mapping[str, str | Path | None]) -> di
     return {"command": command, "commit": git_commit(), "versions": versions, "files": hashes}
 
 
-def _marker_text(program: str) -> str:
-    record = {"program": program, "written": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    return json.dumps(record) + "\n"
+def _marker_text(program: str, stage: Path) -> str:
+    record = {"program": program, "written": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "files": _manifest(stage)}
+    return json.dumps(record, indent=1) + "\n"
 
 
 @contextmanager
@@ -324,7 +360,7 @@ def output_directory(target: str | Path, key: str, program: str,
         if provenance is not None:
             (stage / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str) + "\n",
                                                    encoding="utf-8")
-        (stage / MARKER).write_text(_marker_text(program), encoding="utf-8")
+        (stage / MARKER).write_text(_marker_text(program, stage), encoding="utf-8")
         for path in stage.rglob("*"):
             if path.is_file():
                 with open(path, "rb+") as fh:
