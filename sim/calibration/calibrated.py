@@ -60,6 +60,8 @@ def _read(path: Path) -> Any:
         raise CalibratedFileError(path, "file", f"not valid YAML: {str(err).splitlines()[0]}") from None
     except OSError as err:
         raise CalibratedFileError(path, "file", f"cannot be read: {err.strerror}") from None
+    except DataFileError as err:  # a duplicate key
+        raise CalibratedFileError(path, "file", str(err).splitlines()[0]) from None
 
 
 def load_calibrated(path: str | Path | None = None, levers: ParameterSet | None = None,
