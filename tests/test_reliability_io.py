@@ -297,10 +297,25 @@ def test_sim_compare_twice_replaces_its_own_result(tmp_path, monkeypatch, capsys
 
     monkeypatch.setattr(compare, "run_seeds", _fake_seeds)
     out = tmp_path / "out"
-    for _ in range(2):
-        assert _io.run_command("sim-compare", lambda: cli.run(["--out", str(out), "--jobs", "1"])) == 0
+    old = os.umask(0o002)
+    try:
+        for _ in range(2):
+            assert _io.run_command("sim-compare", lambda: cli.run(["--out", str(out), "--jobs", "1"])) == 0
+    finally:
+        os.umask(old)
+    assert (out.stat().st_mode & 0o777) == 0o775  # the umask's permissions, not owner-only
+    assert ((out / "compare.csv").stat().st_mode & 0o777) == 0o664
     assert _entries(out) == [MARKER, "compare.csv", "compare.md", "compare.png", "provenance.json"]
     record = json.loads((out / "provenance.json").read_text())
     assert set(record["files"]) >= {"targets", "levers", "parameters", "calibration"}
     assert record["versions"]["mesa"] and record["commit"] and record["seeds"] == list(range(1, 21))
     assert _entries(tmp_path) == ["out"]
+
+
+@pytest.mark.skipif(not shutil.which("git"), reason="git is not installed")
+def test_a_virtual_environment_in_the_checkout_is_not_tracked():
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(["git", "check-ignore", "-q", ".venv/bin/python", "venv/lib/x.py"], cwd=root)
+    if proc.returncode == 128:
+        pytest.skip("not a git checkout")
+    assert proc.returncode == 0
