@@ -35,6 +35,8 @@ API:
 - :func:`provenance` (``command, files``): what a result folder records to be
   reproduced: the command line, package versions, git commit and the SHA-256 of
   the input files.
+- :class:`OneLineParser`: an ``argparse.ArgumentParser`` whose errors are one
+  line (``<prog>: error: <message>``, exit 2) without the usage block.
 - :func:`run_command` (``prog, run``): the entry point of a command: the
   one-line errors of ``lingtouyan._cli.guarded`` (exit 2), Ctrl-C (one line,
   exit 130), SIGTERM/SIGHUP (one line, exit 128 + signal number), and any
@@ -53,6 +55,7 @@ left as it is.
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import ctypes.util
 import datetime as dt
@@ -394,6 +397,14 @@ def terminate_on_signals(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGH
     finally:
         for s, old in previous.items():
             signal.signal(s, old)
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Command-line parser whose errors are one line naming the option (exit 2)."""
+
+    def error(self, message: str):
+        """Print ``<prog>: error: <message>`` on one line and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
 
 
 def run_command(prog: str, run: Callable[[], int]) -> int:

@@ -23,7 +23,6 @@ the outputs as they were; the evaluations finished so far stay in ``--cache``.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import math
 import os
@@ -33,6 +32,7 @@ from pathlib import Path
 
 from lingtouyan._cli import seeds_arg
 from lingtouyan._io import (
+    OneLineParser,
     atomic_file,
     check_output_dir,
     check_output_file,
@@ -47,9 +47,9 @@ from sim.errors import ConfigError
 PROG = "sim-calibrate"
 
 
-def parser() -> argparse.ArgumentParser:
+def parser() -> OneLineParser:
     """Command-line options."""
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0].split(": ", 1)[1])
+    p = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0].split(": ", 1)[1])
     p.add_argument("--targets", default=None, help="targets file (default: sim/data/targets.yaml)")
     p.add_argument("--seeds", default="1,2,3,4", help="seeds of every evaluation (default 1,2,3,4)")
     p.add_argument("--scale", type=float, default=0.01, help="share of villages simulated (default 0.01)")

@@ -16,22 +16,21 @@ line (exit 2). See ``docs/RELIABILITY.md``.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 from pathlib import Path
 
 from lingtouyan._cli import seeds_arg
-from lingtouyan._io import check_output_dir, output_directory, provenance, run_command
+from lingtouyan._io import OneLineParser, check_output_dir, output_directory, provenance, run_command
 from sim.errors import ConfigError
 
 PROG = "sim-compare"
 
 
-def parser() -> argparse.ArgumentParser:
+def parser() -> OneLineParser:
     """Command-line options."""
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[1])
+    p = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[1])
     p.add_argument("--scenario", default="as_reported", help="scenario (default: as_reported)")
     p.add_argument("--targets", default=None, help="targets file (default: sim/data/targets.yaml)")
     p.add_argument("--seeds", default="1-20", help="seeds, e.g. 1-20 or 1,2,3 (at least 20; default 1-20)")

@@ -281,3 +281,52 @@ def test_sim_compare_with_a_malformed_calibrated_file_is_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr and str(path) in proc.stderr
     assert not out.exists()
+
+
+# ---------------------------------------------------------------- command-line nonsense
+def _in_process(module: str, argv: list[str], capsys) -> tuple[int, str, str]:
+    import importlib
+
+    from lingtouyan._io import run_command
+
+    cli = importlib.import_module(f"lingtouyan.{module}")
+    try:
+        status = run_command(cli.PROG, lambda: cli.run(argv))
+    except SystemExit as stop:
+        status = stop.code
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+COMPARE_NONSENSE = [
+    ["--scale", "abc"], ["--scale", "nan"], ["--scale", "inf"], ["--scale", "0"], ["--scale", "-1"],
+    ["--scale", "2"], ["--seeds", ""], ["--seeds", "a"], ["--seeds", "1-5"], ["--seeds", "-3"],
+    ["--seeds", "20-1"], ["--seeds", "1,2,x"], ["--jobs", "0"], ["--jobs", "-1"], ["--jobs", "x"],
+    ["--scenario", "nope"], ["--scenario", "../experiment/pay_floor_sweep"],
+    ["--targets", "{tmp}/missing.yaml"], ["--targets", "{tmp}"], ["--calibration", "{tmp}/missing.yaml"],
+    ["--calibration", "{tmp}"], ["--out", "{tmp}/a_file"], ["--colour", "red"],
+]
+CALIBRATE_NONSENSE = [
+    ["--max-evaluations", "0"], ["--max-evaluations", "-5"], ["--max-evaluations", "x"],
+    ["--scale", "1.5"], ["--scale", "nan"], ["--seeds", "1,,x"], ["--seeds", ""], ["--jobs", "0"],
+    ["--targets", "{tmp}/missing.yaml"], ["--out", "{tmp}"], ["--report", "{tmp}/a_file"],
+    ["--cache", "{tmp}/a_file"], ["--out", "{tmp}/a_file"], ["--frobnicate"],
+]
+
+
+@pytest.mark.parametrize(("module", "argv"), [("compare", a) for a in COMPARE_NONSENSE]
+                         + [("calibrate", a) for a in CALIBRATE_NONSENSE],
+                         ids=lambda x: " ".join(x) if isinstance(x, list) else x)
+def test_command_line_nonsense_is_one_line_and_writes_nothing(tmp_path, capsys, module, argv):
+    (tmp_path / "a_file").write_text("a user's file")
+    argv = [a.format(tmp=tmp_path) for a in argv]
+    defaults = {"compare": ["--out", str(tmp_path / "out")],
+                "calibrate": ["--out", str(tmp_path / "cal.yaml"), "--report", str(tmp_path / "report"),
+                              "--cache", str(tmp_path / "cache")]}[module]
+    status, out, err = _in_process(module, [*defaults, *argv], capsys)
+    prog = f"sim-{module}"
+    assert status == 2, err
+    assert err.count("\n") == 1 and err.startswith(f"{prog}: error: ") and "Traceback" not in err
+    assert out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
+    assert (tmp_path / "a_file").read_text() == "a user's file"
