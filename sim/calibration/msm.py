@@ -460,6 +460,8 @@ def calibrate(problem: Problem, *, start: Mapping[str, float] | None = None,
             message = str(spent)
         # The fit is the best point the search evaluated (a Jacobian point may beat the last step).
         best_loss, best_values = ev.best
+        if not best_values:  # no finite loss anywhere: the start stands
+            best_loss, best_values = start_loss, problem.values(x0)
         best_x = xs[ev._key(best_values)]
         per_best = ev.per_seed([best_values])[0]
         if with_errors:
