@@ -330,3 +330,14 @@ def test_command_line_nonsense_is_one_line_and_writes_nothing(tmp_path, capsys, 
     assert out == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]
     assert (tmp_path / "a_file").read_text() == "a user's file"
+
+
+@pytest.mark.parametrize("entry", [{"id": "a\nb"}, {"id": "x", "measure": "cgvo_in_post", "\n": 1},
+                                   {"id": " x", "note": 1, "colour\r": 2}])
+def test_odd_characters_in_a_key_or_id_stay_on_one_line(tmp_path, entry):
+    """Found by the property test: a key holding a line break broke the one-line message."""
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump({"targets": [entry]}), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_targets(path)
+    assert "\n" not in str(err.value) and "\r" not in str(err.value)

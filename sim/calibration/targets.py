@@ -199,6 +199,12 @@ def load_targets(path: str | Path | None = None, measures: Iterable[str] | None 
     return out
 
 
+def _shown(name: Any) -> str:
+    """A key or id as it can be printed on one line (quoted if it holds odd characters)."""
+    text = str(name)
+    return text if text and text.isprintable() and text.strip() == text else repr(text)
+
+
 def _number(entry: Mapping, key: str, where: str, required: bool = False) -> float | None:
     value = entry.get(key)
     if value is None:
@@ -217,12 +223,12 @@ def _parse(entry: Any, i: int, known: set[str], last: int, experiments: set[str]
     if not isinstance(entry, Mapping):
         raise ConfigError(f"targets[{i}]", "must be a mapping")
     ident = entry.get("id", i)
-    where = f"targets[{ident if isinstance(ident, str | int) and not isinstance(ident, bool) else i}]"
+    where = f"targets[{_shown(ident) if isinstance(ident, str | int) and not isinstance(ident, bool) else i}]"
     if any(not isinstance(k, str) for k in entry):
         raise ConfigError(where, "keys must be texts")
     unknown = set(entry) - TARGET_KEYS
     if unknown:
-        raise ConfigError(f"{where}.{sorted(unknown)[0]}",
+        raise ConfigError(f"{where}.{_shown(sorted(unknown)[0])}",
                           "unknown key; allowed: " + ", ".join(sorted(TARGET_KEYS)))
     for key in ("id", "measure", "statistic", "role", "report"):
         if not isinstance(entry.get(key), str) or not entry[key]:
