@@ -29,9 +29,10 @@ API:
   temporary path beside ``target``; on success the file is flushed to disk and
   renamed over ``target``; on failure it is removed.
 - :func:`atomic_write_text` (``target, text, key, ours``): the one-call form.
-- :func:`terminate_on_signals` (context manager): SIGTERM and SIGHUP raise
-  :class:`Terminated` in the main thread, so ``finally`` blocks (worker pools,
-  staging directories) run as for Ctrl-C.
+- :func:`terminate_on_signals` (context manager): SIGTERM and SIGHUP (and
+  SIGINT, for the commands) raise :class:`Terminated` in the main thread, so
+  ``finally`` blocks (worker pools, staging directories) run; a backstop ends
+  the process if Python swallowed the exception.
 - :func:`provenance` (``command, files``): what a result folder records to be
   reproduced: the command line, package versions, git commit and the SHA-256 of
   the input files.
@@ -56,6 +57,7 @@ left as it is.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import ctypes.util
 import datetime as dt
@@ -67,6 +69,7 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -384,19 +387,60 @@ def output_directory(target: str | Path, key: str, program: str,
     _fsync_dir(target.parent)
 
 
+#: Seconds a signalled process has to stop cleanly before it is ended outright.
+STOP_GRACE_SECONDS = 5.0
+
+
 @contextmanager
-def terminate_on_signals(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)) -> Iterator[None]:
-    """Within the block, ``signals`` raise :class:`Terminated` (main thread only)."""
+def terminate_on_signals(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP),
+                         prog: str | None = None) -> Iterator[None]:
+    """Within the block, ``signals`` raise :class:`Terminated` (main thread only).
+
+    Python drops an exception raised while it runs a fork hook or a finaliser
+    ("Exception ignored in ..."), so a signal that lands there would be lost and
+    the command would run on. Each signal therefore also arms a backstop: if
+    the process is still alive :data:`STOP_GRACE_SECONDS` later, its children
+    are killed and it exits with ``128 + signum`` (printing the one line unless
+    the clean path already did). What it leaves is what a kill leaves: hidden
+    staging files only, which the next run removes.
+    """
 
     def handler(signum, _frame):
+        _arm_backstop(signum, prog)
         raise Terminated(signum)
 
+    def unraisable(info) -> None:
+        if not isinstance(info.exc_value, Terminated):  # a lost stop: the backstop ends the run
+            previous_hook(info)
+
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
     previous = {s: signal.signal(s, handler) for s in signals}
     try:
         yield
     finally:
         for s, old in previous.items():
             signal.signal(s, old)
+        sys.unraisablehook = previous_hook
+
+
+_stop_reported = threading.Event()
+
+
+def _arm_backstop(signum: int, prog: str | None) -> None:
+    def stop() -> None:
+        import psutil
+
+        for child in psutil.Process().children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+        if prog and not _stop_reported.is_set():
+            os.write(2, f"{prog}: stopped by {signal.Signals(signum).name}; "
+                        "no partial output was kept\n".encode())
+        os._exit(128 + signum)
+
+    timer = threading.Timer(STOP_GRACE_SECONDS, stop)
+    timer.daemon = True
+    timer.start()
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -416,11 +460,12 @@ def run_command(prog: str, run: Callable[[], int]) -> int:
     from lingtouyan._cli import guarded
 
     try:
-        with terminate_on_signals():
+        with terminate_on_signals((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), prog):
             return guarded(prog, run)
     except Terminated as stop:
         print(f"{prog}: stopped by {signal.Signals(stop.signum).name}; no partial output was kept",
               file=sys.stderr)
+        _stop_reported.set()
         return 128 + stop.signum
     except OSError as err:
         where = f"{err.filename}: " if err.filename else ""
