@@ -1,15 +1,16 @@
 """The data files the model reads, below everything that uses them (docs/ODD.md §6).
 
-Parameters and levers are read by :mod:`sim.parameters`, the calibrated
-values by :mod:`sim.calibration.calibrated`; this module reads the province
-table and the scenarios, and puts the files together into the sets a run
-starts from. All of it ships inside the package (``sim/data/``) and is read
+Parameters and levers are read by :mod:`sim.parameters`; this module reads
+the province table, the scenarios and the calibrated values
+(``calibrated.yaml``, written by ``sim-calibrate``), and puts the files
+together into the sets a run starts from. All of it ships inside the package (``sim/data/``) and is read
 as package resources, so an installed model reads what a checkout reads.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,62 @@ def load_scenario(name: str) -> dict[str, Any]:
     return data
 
 
+CALIBRATED_FILE = DATA_DIR / "calibrated.yaml"
+META_KEYS = frozenset({
+    "loss", "start_loss", "date", "commit", "targets_file", "targets_sha256", "seeds", "scale",
+    "end", "evaluations", "method", "message", "code_version", "wall_seconds", "jobs",
+})
+VALUE_KEYS = frozenset({"value", "se", "low", "high", "start", "unit"})
+
+
+def load_calibrated(path: str | Path | None = None, levers: ParameterSet | None = None,
+                    params: ParameterSet | None = None) -> dict[str, float]:
+    """Fitted values by dotted key (``param.<...>`` / ``policy.<...>``); empty if no file.
+
+    Raises:
+        DataFileError: for an unknown key, a leaf that is not calibrated, or a value
+            outside its bounds.
+    """
+    path = Path(path) if path else CALIBRATED_FILE
+    if not path.exists():
+        return {}
+    data = read_yaml(path) or {}
+    if set(data) - {"meta", "values"}:
+        raise DataFileError(f"{path.name}: top-level keys must be meta and values")
+    unknown = set(data.get("meta") or {}) - META_KEYS
+    if unknown:
+        raise DataFileError(f"{path.name}: unknown meta key(s) {sorted(unknown)}")
+    sets = {"policy": levers or load_levers(), "param": params or load_world_parameters()}
+    out = {}
+    for key, entry in (data.get("values") or {}).items():
+        root, _, leaf_path = key.partition(".")
+        if root not in sets or leaf_path not in sets[root]:
+            raise DataFileError(f"{path.name}: {key}: not a parameter or lever")
+        leaf = sets[root][leaf_path]
+        if leaf.status != "calibrated":
+            raise DataFileError(f"{path.name}: {key}: the leaf's status is {leaf.status}, not calibrated")
+        if not isinstance(entry, Mapping) or set(entry) - VALUE_KEYS or "value" not in entry:
+            raise DataFileError(f"{path.name}: {key}: needs value (and se, low, high, start, unit)")
+        value = float(entry["value"])
+        low, high = leaf.bounds
+        if not low <= value <= high:
+            raise DataFileError(f"{path.name}: {key}: {value} outside its bounds [{low}, {high}]")
+        out[key] = value
+    return out
+
+
+def nest(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"param.a.b": 1, "policy.c.d": 2}`` → ``{"param": {"a": {"b": 1}}, "policy": {"c": {"d": 2}}}``."""
+    out: dict[str, dict[str, Any]] = {"param": {}, "policy": {}}
+    for key, value in values.items():
+        root, *parts = key.split(".")
+        node = out[root]
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return out
+
+
 def default_sets(calibration: str | None = "default") -> tuple[ParameterSet, ParameterSet]:
     """The lever and parameter sets a run starts from: the files with the calibrated values.
 
@@ -95,8 +152,6 @@ def default_sets(calibration: str | None = "default") -> tuple[ParameterSet, Par
         calibration: ``"default"`` for ``sim/data/calibrated.yaml`` (if present), a path to
             another calibrated file, or None for the files' own values.
     """
-    from sim.calibration.calibrated import load_calibrated, nest
-
     levers, world = load_levers(), load_world_parameters()
     if calibration is None:
         return levers, world
