@@ -35,6 +35,7 @@ from sim.elections import Elections
 from sim.policies import CHANNELS, Policy
 from sim.post import PostValue
 from sim.promotion import PromotionRound
+from sim.regions import RegionalOutcomes
 from sim.seats import Seats
 from sim.streams import Streams
 from sim.timeline import format_month, month_of_year, parse_month, year_of
@@ -101,6 +102,7 @@ class VillageModel(mesa.Model):
         self.flows: dict[str, float] = {}
         self._views: dict[tuple[str, int], mesa.Agent] = {}
         self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters())
+        self.regional = RegionalOutcomes(w)
 
     # ----------------------------------------------------------------- schedule
     def step(self) -> None:
@@ -130,6 +132,7 @@ class VillageModel(mesa.Model):
         s, p, w, secs = self.streams, self.params, self.world, self.secretaries
         month, year, moy = self.month, year_of(self.month), month_of_year(self.month)
         self.flows = flows = dict.fromkeys(outcomes.FLOWS, 0.0)
+        self.regional.begin_month()
         if w.begin_month(month, s("county.implement")):                                     # 1
             self.promotion.refresh(year, w.package_in_effect, secs)
         w.refresh(month, secs)
@@ -149,6 +152,7 @@ class VillageModel(mesa.Model):
         quitting = secs.draw_quits(self.post_value / w.village_income, s("secretary.quit"),
                                    s("secretary.quit.fine"))
         flows["secretary_quits"] = len(quitting) * self.weight
+        self.regional.event("secretary_quits", quitting)
         flows["secretary_quits_age55plus"] = float((secs.age[quitting] >= 55).sum()) * self.weight
         self.seats.vacate(quitting)
 
@@ -163,6 +167,7 @@ class VillageModel(mesa.Model):
         if moy == int(p.value("secretary.promotion_month")):                                 # 5
             for channel, winners in self.promotion.hold(secs, s("secretary.promotion")).items():
                 flows[f"promotions_{channel}"] = len(winners) * self.weight
+                self.regional.event(f"promotions_{channel}", winners)
                 self.seats.vacate(winners)
 
         if moy == int(p.value("election.village_month")) and (                               # 6
@@ -181,6 +186,7 @@ class VillageModel(mesa.Model):
         self.costs = self.fiscal.account(secs, self.cgvos, self.instructor_stock,            # 9
                                          flows["departure_one_off_yuan"])
         self.datacollector.collect(self)
+        self.regional.collect(self)
         self.month += 1
         if self.month > self.end:
             self.running = False
@@ -205,8 +211,13 @@ class VillageModel(mesa.Model):
         return self.outcomes()
 
     # ----------------------------------------------------------------- outputs
-    def outcomes(self) -> pd.DataFrame:
-        """Tidy outcome table: ``run_id, scenario, seed, date, measure, value`` (national totals)."""
+    def outcomes(self, regions: bool = False) -> pd.DataFrame:
+        """Tidy outcome table: ``run_id, scenario, seed, date, measure, value`` (national totals).
+
+        With ``regions``, a ``region`` column follows ``measure``: ``national`` for the
+        national rows (the same values), then ``east``, ``central``, ``west`` and each
+        province for the measures of :data:`sim.regions.MEASURES`.
+        """
         wide = self.datacollector.get_model_vars_dataframe()
         dates = [format_month(m) for m in range(self.start, self.start + len(wide))]
         wide.index = pd.Index(dates, name="date")
@@ -215,7 +226,12 @@ class VillageModel(mesa.Model):
         long.insert(0, "scenario", self.config.scenario)
         long.insert(0, "run_id", self.run_id)
         long["value"] = long["value"].astype(float)
-        return long[["run_id", "scenario", "seed", "date", "measure", "value"]]
+        long = long[["run_id", "scenario", "seed", "date", "measure", "value"]]
+        if not regions:
+            return long
+        long.insert(5, "region", "national")
+        by_region = self.regional.table(self.run_id, self.config.scenario, self.config.seed, self.start)
+        return pd.concat([long, by_region], ignore_index=True)
 
     def agents_for(self, kind: str, rows: np.ndarray | list[int]) -> list[mesa.Agent]:
         """Mesa agents viewing the given rows of a population (inspection, classroom).

@@ -38,6 +38,7 @@ class Villagers:
         applicant: Share of the row who have applied to join the party (not yet activists).
         activist: Share who are activists (入党积极分子).
         member: Share who are party members.
+        admitted: People of each row admitted to the party this month.
     """
 
     def __init__(self, village_adults: np.ndarray, village_weight: float, k: int,
@@ -63,6 +64,7 @@ class Villagers:
         self.member = (params.value("villager.initial_member_share") * older).astype(np.float32)
         self.activist = np.full(n, params.value("villager.initial_activist_share"), np.float32)
         self.applicant = np.full(n, params.value("villager.initial_applicant_share"), np.float32)
+        self.admitted = np.zeros(n, np.float32)
 
     def __len__(self) -> int:
         return len(self.age)
@@ -154,6 +156,7 @@ class Villagers:
         self.member += admitted
 
         admitted *= self.people
+        self.admitted = admitted  # people admitted this month in each row (for outcomes by province)
         return (float(admitted.sum(dtype=np.float64)),
                 float(np.multiply(admitted, young).sum(dtype=np.float64)))
 
