@@ -24,6 +24,7 @@ before any job starts, whichever sweeper formed the jobs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -486,7 +487,8 @@ class CommandLineCheck(Callback):
 def undo_sweep_dir() -> None:
     """Remove what a sweep that ran no job created: Hydra's ``multirun.yaml`` and new empty folders."""
     if _CREATED:
-        (_CREATED[0] / "multirun.yaml").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            (_CREATED[0] / "multirun.yaml").unlink(missing_ok=True)
     for path in _CREATED:
         try:
             path.rmdir()

@@ -86,6 +86,10 @@ def main() -> None:
         _hydra_main()
     except Rejected as rejected:
         _fail(rejected.error)
+    except OSError as err:  # the results folder cannot be made or written
+        undo_sweep_dir()
+        print(f"{PROG}: error: cannot write the results: {err}", file=sys.stderr, flush=True)
+        sys.exit(1)
     except KeyboardInterrupt as err:
         print(f"\n{PROG}: interrupted; no partial result is left visible", file=sys.stderr, flush=True)
         sys.exit(exit_status(err))
@@ -152,6 +156,9 @@ def run_job(cfg: DictConfig) -> float | None:
             _remove(out, hc.output_subdir)
         if isinstance(err, ConfigError) and not multirun:
             _fail(err)
+        if isinstance(err, OSError) and not multirun:  # a full disk, a folder one may not write
+            print(f"{PROG}: error: cannot write the run: {err}", file=sys.stderr, flush=True)
+            sys.exit(1)
         raise
     if not multirun:
         config = model.config

@@ -190,8 +190,9 @@ class SweepLauncher(Launcher):
             undo_sweep_dir()
             raise SystemExit(0)
         skipped = f"; {len(done)} already done in {shown}, skipped" if done else ""
-        _say(f"{len(jobs)} jobs checked{skipped}; running {len(todo)} on "
-             f"{self.workers(len(todo))} -> {shown}/<digest>/")
+        running = (f"running {len(todo)} on {self.workers(len(todo))} -> {shown}/<digest>/" if todo
+                   else "nothing to run")
+        _say(f"{len(jobs)} jobs checked{skipped}; {running}")
         for job in todo:
             job.staging = sweep_dir / f".{job.digest}.partial-{os.getpid()}-{job.index}"
         report = _Progress(len(todo), len(done), self.progress_every)
