@@ -35,6 +35,11 @@ def start_worker() -> None:
     die_with_parent()
 
 
+def warm(task: tuple[str, str]) -> None:
+    """Import the task's module (and so the model) before the first job arrives."""
+    task_by_name(*task)
+
+
 def task_by_name(module: str, name: str) -> Any:
     """The task function ``module.name``, unwrapped from ``@hydra.main``."""
     task = getattr(importlib.import_module(module), name)

@@ -86,10 +86,6 @@ def main() -> None:
         _hydra_main()
     except Rejected as rejected:
         _fail(rejected.error)
-    except OSError as err:  # the results folder cannot be made or written
-        undo_sweep_dir()
-        print(f"{PROG}: error: cannot write the results: {err}", file=sys.stderr, flush=True)
-        sys.exit(1)
     except KeyboardInterrupt as err:
         print(f"\n{PROG}: interrupted; no partial result is left visible", file=sys.stderr, flush=True)
         sys.exit(exit_status(err))
@@ -98,6 +94,11 @@ def main() -> None:
             sys.exit(1)
         undo_sweep_dir()
         _fail(hydra_error(err, args.overrides))
+    except OSError as err:  # the results folder cannot be made or written (after Hydra's own:
+        # a missing config option is an OSError too)
+        undo_sweep_dir()
+        print(f"{PROG}: error: cannot write the results: {err}", file=sys.stderr, flush=True)
+        sys.exit(1)
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME, version_base=VERSION_BASE)

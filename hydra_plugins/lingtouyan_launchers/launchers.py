@@ -43,7 +43,7 @@ from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-from lingtouyan._worker import ONE_THREAD, SweepFailed, execute, start_worker
+from lingtouyan._worker import ONE_THREAD, SweepFailed, execute, start_worker, warm
 
 log = logging.getLogger(__name__)
 PROG = "sim-run"
@@ -159,19 +159,38 @@ class SweepLauncher(Launcher):
         """What ``jobs`` jobs run on, for the first line."""
         raise NotImplementedError
 
+    def start(self, jobs: int) -> None:
+        """Start the workers for up to ``jobs`` jobs (while the parent checks the jobs)."""
+
     def run(self, jobs: list[_Job], report: _Progress) -> None:
         """Run ``jobs``, storing each one's worker result in ``job.result`` as it finishes."""
         raise NotImplementedError
 
+    def stop(self, failed: bool) -> None:
+        """Stop the workers started by :meth:`start` (at once if ``failed``)."""
+
     # -------------------------------------------------------------- the steps
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int) -> Sequence[JobReturn]:
         """Check every job of the batch, skip the finished ones, run the others (Hydra's API)."""
-        from lingtouyan._config import undo_sweep_dir
-
         assert self.config is not None and self.hydra_context is not None
         setup_globals()
         configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
         sweep_dir = Path(str(self.config.hydra.sweep.dir)).absolute()
+        if not self.check_only:
+            self.start(len(job_overrides))
+        try:
+            return self._launch(job_overrides, initial_job_idx, sweep_dir)
+        except BaseException:
+            self.stop(failed=True)
+            raise
+        finally:
+            self.stop(failed=False)
+
+    def _launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int,
+                sweep_dir: Path) -> Sequence[JobReturn]:
+        from lingtouyan._config import undo_sweep_dir
+
+        assert self.config is not None and self.hydra_context is not None
         composer = _Composer(self.hydra_context, self.config)
         jobs = [self._prepare(composer, initial_job_idx + i, list(o), sweep_dir)
                 for i, o in enumerate(job_overrides)]
@@ -378,11 +397,15 @@ class _Progress:
         now = time.monotonic()
         if force or now - self.last >= self.every:
             self.last = now
+            text = self.text()
+            if text == getattr(self, "printed", None):
+                return
+            self.printed = text
             if self.tty:
-                print(f"\r\033[K{self.text()}", end="", file=sys.stderr, flush=True)
+                print(f"\r\033[K{text}", end="", file=sys.stderr, flush=True)
                 self.shown = True
             else:
-                print(self.text(), file=sys.stderr, flush=True)
+                print(text, file=sys.stderr, flush=True)
 
     def clear(self) -> None:
         if self.tty and self.shown:
@@ -448,27 +471,39 @@ class LocalLauncher(SweepLauncher):
         n = min(self.n_jobs, jobs)
         return f"{n} local worker process{'es' if n > 1 else ''}"
 
-    def run(self, jobs: list[_Job], report: _Progress) -> None:
-        """Run the jobs in a pool of spawned worker processes that live for the whole batch."""
-        task = self._task(self.task_function)
-        callbacks = self.hydra_context.callbacks
+    def start(self, jobs: int) -> None:
+        """Spawn the worker processes; each imports the model while the jobs are checked."""
         # Spawned workers read the environment when they start (before numpy loads).
         os.environ.update(ONE_THREAD)
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=min(self.n_jobs, len(jobs)), mp_context=multiprocessing.get_context("spawn"),
+        self.processes = max(1, min(self.n_jobs, jobs))
+        self.pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
             initializer=start_worker)
-        try:
-            _wait_loop(
-                jobs, lambda job: pool.submit(execute, self.payload(job), task, callbacks),
-                lambda futures, timeout: concurrent.futures.wait(
-                    futures, timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED).done,
-                self, report, slots=2 * self.n_jobs, capacity=lambda: self.n_jobs)
-        except BaseException:
-            for process in list(getattr(pool, "_processes", {}).values()):
+        task = self._task(self.task_function)
+        for _ in range(self.processes):
+            self.pool.submit(warm, task)
+
+    def run(self, jobs: list[_Job], report: _Progress) -> None:
+        """Run the jobs in the pool of worker processes, which lives for the whole batch."""
+        assert self.hydra_context is not None
+        task = self._task(self.task_function)
+        callbacks = self.hydra_context.callbacks
+        pool = self.pool
+        _wait_loop(
+            jobs, lambda job: pool.submit(execute, self.payload(job), task, callbacks),
+            lambda futures, timeout: concurrent.futures.wait(
+                futures, timeout=timeout, return_when=concurrent.futures.FIRST_COMPLETED).done,
+            self, report, slots=2 * self.processes, capacity=lambda: self.processes)
+
+    def stop(self, failed: bool) -> None:
+        """Shut the pool down; after a failure or a signal, terminate the workers first."""
+        pool, self.pool = getattr(self, "pool", None), None
+        if pool is None:
+            return
+        if failed:
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown(wait=True)
+        pool.shutdown(wait=True, cancel_futures=failed)
 
 
 class DaskLauncher(SweepLauncher):
@@ -489,28 +524,41 @@ class DaskLauncher(SweepLauncher):
             return f"the Dask cluster at {self.address}"
         return f"a local Dask cluster of {self.n_workers} worker processes"
 
-    def run(self, jobs: list[_Job], report: _Progress) -> None:
-        """Submit every job to the cluster and collect the results as they finish."""
+    def start(self, jobs: int) -> None:
+        """Connect to the scheduler, or start a local cluster, while the jobs are checked."""
         import dask
         import distributed
 
-        task = self._task(self.task_function)
-        callbacks = self.hydra_context.callbacks
-        cluster = None
+        self.cluster = None
+        # The cluster's own log is for its operators; the sweep reports its jobs itself.
+        for name in [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]:
+            logging.getLogger(name).setLevel(logging.ERROR)
         with dask.config.set({"distributed.nanny.pre-spawn-environ": {
                 **dask.config.get("distributed.nanny.pre-spawn-environ", {}), **ONE_THREAD}}):
             if self.address:
-                client = distributed.Client(self.address, timeout="30s")
+                self.client = distributed.Client(self.address, timeout="30s")
             else:
-                cluster = distributed.LocalCluster(n_workers=self.n_workers, threads_per_worker=1,
-                                                   processes=True, dashboard_address=None)
-                client = distributed.Client(cluster)
-        futures: list[Any] = []
+                self.cluster = distributed.LocalCluster(
+                    n_workers=max(1, min(self.n_workers, jobs)), threads_per_worker=1,
+                    processes=True, dashboard_address=None, scheduler_kwargs={"dashboard": False})
+                self.client = distributed.Client(self.cluster)
+        task = self._task(self.task_function)
+        self.client.run(warm, task)  # every worker imports the model now
+
+    def run(self, jobs: list[_Job], report: _Progress) -> None:
+        """Submit every job to the cluster and collect the results as they finish."""
+        import distributed
+
+        assert self.hydra_context is not None
+        task = self._task(self.task_function)
+        callbacks = self.hydra_context.callbacks
+        client = self.client
+        self.futures: list[Any] = []
 
         def submit(job: _Job) -> Any:
             future = client.submit(execute, self.payload(job), task, callbacks, pure=False,
                                    key=f"sim-run-{job.digest}-{os.getpid()}-{job.index}")
-            futures.append(future)
+            self.futures.append(future)
             return future
 
         def wait(pending: list[Any], timeout: float) -> Iterable[Any]:
@@ -519,12 +567,19 @@ class DaskLauncher(SweepLauncher):
             except distributed.TimeoutError:
                 return ()
 
-        try:
-            # The scheduler queues every job; it may gain or lose workers meanwhile.
-            _wait_loop(jobs, submit, wait, self, report, slots=len(jobs),
-                       capacity=lambda: sum(client.nthreads().values()))
-        finally:
-            client.cancel([f for f in futures if not f.done()])
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        # The scheduler queues every job; it may gain or lose workers meanwhile.
+        _wait_loop(jobs, submit, wait, self, report, slots=len(jobs),
+                   capacity=lambda: sum(client.nthreads().values()))
+
+    def stop(self, failed: bool) -> None:
+        """Cancel what is left, disconnect, and stop a local cluster."""
+        client, self.client = getattr(self, "client", None), None
+        if client is None:
+            return
+        pending = [f for f in getattr(self, "futures", []) if not f.done()]
+        if pending:
+            client.cancel(pending)
+        client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
