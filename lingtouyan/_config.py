@@ -1,4 +1,4 @@
-"""The Hydra configuration of ``sim-run``: its schema, its checks, and the model's arguments.
+"""The Hydra configuration of ``sim-run``: its schema, its one validation, job identity.
 
 The schema is built at startup from the model's own data files, so the lever
 and parameter values are written in one place only (``sim/data/*.yaml``):
@@ -6,37 +6,46 @@ and parameter values are written in one place only (``sim/data/*.yaml``):
 * run settings ``scale``, ``seed``, ``start``, ``end`` with the defaults of
   :func:`sim.resolve`;
 * ``policy.<family>.<leaf>``: every lever of ``sim/data/levers.yaml``;
-* ``param.<group>.<leaf>``: every world parameter of ``sim/data/parameters.yaml``.
+* ``param.<group>.<leaf>``: every world parameter of ``sim/data/parameters.yaml``;
 
-It is registered in Hydra's ``ConfigStore`` as ``sim_run`` and composed with
-``configs/config.yaml``, a scenario from ``configs/scenario/`` and, optionally,
-an experiment from ``configs/experiment/``. Struct mode then rejects unknown
-keys; :func:`preflight` composes every job of a command line and validates it
-with :func:`sim.resolve` before anything is run or written.
+each with the calibrated values of ``sim/data/calibrated.yaml`` applied (the
+file is read once, here). It is registered in Hydra's ``ConfigStore`` as
+``sim_run`` and composed with ``configs/config.yaml``, a scenario and,
+optionally, an experiment. Struct mode rejects unknown keys.
+
+The composed tree is then the whole configuration of a job. :func:`validate`
+hands every leaf of it to :func:`sim.resolve` (the model's one validator),
+once per job, and returns the plain keyword arguments of ``VillageModel``;
+nothing is subtracted or re-applied. A single run is validated by
+:class:`CommandLineCheck` before Hydra creates its run directory; every job
+of a sweep is validated by the launcher (``hydra_plugins/lingtouyan_launchers``)
+before any job starts, whichever sweeper formed the jobs.
 """
 
 from __future__ import annotations
 
-import argparse
+import contextlib
+import functools
+import hashlib
 import inspect
+import json
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hydra import compose, initialize_config_dir
 from hydra.core.config_store import ConfigStore
-from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import MissingConfigException, OverrideParseException
-from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from sim import ConfigError, resolve
+from lingtouyan._cli import staging_dir
+from sim import ConfigError, RunConfig, resolve
 from sim.config import default_sets
 
 #: The Hydra tree: ``configs/`` in a checkout, shipped as ``lingtouyan/configs/`` in a wheel.
@@ -49,9 +58,19 @@ VERSION_BASE = "1.3"
 #: Run settings of the schema, taken with their defaults from :func:`sim.resolve`.
 RUN_SETTINGS = ("scale", "seed", "start", "end")
 #: Keys of the job config besides the run settings and the two trees.
-OTHER_KEYS = ("scenario_name", "description", "results_dir")
-#: Sweeps larger than this are checked value by value rather than job by job.
-MAX_JOBS_CHECKED = 64
+OTHER_KEYS = ("scenario_name", "description", "results_dir", "objective")
+#: Config groups of ``configs/`` (their options are file names, never paths).
+GROUPS = ("scenario", "experiment")
+#: What the command line records as the calibration applied (the schema's defaults).
+CALIBRATION = "default"
+
+
+def _sweep_name(experiment: str | None, time: str) -> str:
+    """A sweep's directory name: its experiment's name, else the time it started."""
+    return str(experiment) if experiment else str(time)
+
+
+OmegaConf.register_new_resolver("sweep_name", _sweep_name, replace=True)
 
 
 def _resolve_default(name: str) -> Any:
@@ -63,12 +82,13 @@ def build_schema() -> DictConfig:
 
     The defaults are the files' values with the calibrated values applied.
     """
-    levers, world = default_sets()
+    levers, world = default_sets(CALIBRATION)
     node = OmegaConf.create({
         **{name: _resolve_default(name) for name in RUN_SETTINGS},
         "scenario_name": _resolve_default("scenario"),
         "description": "",
         "results_dir": "results",
+        "objective": None,
         "policy": levers.nested_values(),
         "param": world.nested_values(),
     })
@@ -85,22 +105,67 @@ def register_schema() -> None:
     ConfigStore.instance().store(name=SCHEMA_NAME, node=build_schema())
 
 
-# ------------------------------------------------------------------ the model's arguments
-def model_arguments(cfg: DictConfig) -> dict[str, Any]:
-    """``VillageModel`` keyword arguments from a composed job config.
+# ------------------------------------------------------------------ the one validation
+@dataclass(frozen=True)
+class Job:
+    """A validated job: what the model is given, and what identifies the result.
 
-    ``policy`` and ``params`` hold only the leaves that differ from the
-    scenario's values (the file defaults with the scenario's changes), because
-    the model applies the scenario again itself: passing every value would
-    undo the scenario's changes.
+    Attributes:
+        arguments: Plain ``VillageModel`` keyword arguments (every lever and parameter).
+        config: The configuration :func:`sim.resolve` made of them.
+        objective: The objective to return, parsed (None if not asked for).
+        digest: Hash of the resolved configuration and the code version.
+    """
+
+    arguments: dict[str, Any]
+    config: RunConfig
+    objective: Objective | None
+    digest: str
+
+
+def job_values(cfg: DictConfig) -> dict[str, Any]:
+    """The job's own keys of a composed config (``hydra`` left out), as plain data.
 
     Raises:
-        ConfigError: for an unknown or removed key, or a value the model rejects.
+        ConfigError: for an interpolation that cannot be resolved.
     """
-    try:
-        data = OmegaConf.to_container(cfg, resolve=True)
-    except OmegaConfBaseException as err:
-        raise _omegaconf_error(err) from None
+    data: dict[str, Any] = {}
+    for key in cfg:
+        if key == "hydra":
+            continue
+        try:
+            node = cfg[key]
+            data[str(key)] = (OmegaConf.to_container(node, resolve=True) if OmegaConf.is_config(node)
+                              else node)
+        except OmegaConfBaseException as err:
+            raise ConfigError(str(getattr(err, "full_key", None) or key), _first_line(err)) from None
+    return data
+
+
+def validate(cfg: DictConfig) -> Job:
+    """Validate every leaf of a composed job config with :func:`sim.resolve`, once.
+
+    Raises:
+        ConfigError: naming the first offending key and what is allowed.
+    """
+    chosen = OmegaConf.select(cfg, "hydra.runtime.choices.scenario", default=None)
+    return validate_values(job_values(cfg), chosen)
+
+
+def validate_values(data: Mapping[str, Any], chosen: str | None = None) -> Job:
+    """Validate a job's values (:func:`job_values`) with :func:`sim.resolve`, once.
+
+    The tree already holds the calibrated values (the schema's defaults), the
+    scenario's changes and the command line's, so it is given to the model
+    whole, with ``calibration=None``: the model applies nothing a second time.
+
+    Args:
+        data: The job's keys as plain data.
+        chosen: The scenario the config group chose (checked against ``scenario_name``).
+
+    Raises:
+        ConfigError: naming the first offending key and what is allowed.
+    """
     allowed = (*RUN_SETTINGS, *OTHER_KEYS, "policy", "param")
     for key in data:
         if key not in allowed:
@@ -111,120 +176,251 @@ def model_arguments(cfg: DictConfig) -> dict[str, Any]:
     scenario = data["scenario_name"]
     if not isinstance(scenario, str):
         raise ConfigError("scenario", f"must be a scenario name, got {scenario!r}")
+    if chosen is not None and chosen != scenario:
+        raise ConfigError("scenario_name", f"is {scenario!r} but the scenario chosen is {chosen!r}; "
+                          f"choose a scenario with scenario=NAME, not scenario_name")
     if not isinstance(data["results_dir"], str) or not data["results_dir"].strip():
         raise ConfigError("results_dir", f"must be a directory path, got {data['results_dir']!r}")
-    baseline = resolve(scenario=scenario)
-    policy = _changes(data["policy"], baseline.levers.nested_values(), set(baseline.levers),
-                      "policy")
-    params = _changes(data["param"], baseline.params.nested_values(), set(baseline.params),
-                      "param")
-    return {**{name: data[name] for name in RUN_SETTINGS}, "scenario": scenario,
-            "policy": policy, "params": params}
+    for root in ("policy", "param"):
+        if not isinstance(data[root], Mapping):
+            raise ConfigError(root, f"is a group of settings; set its keys, e.g. {root}.<name>=...")
+    arguments = {**{name: data[name] for name in RUN_SETTINGS}, "scenario": scenario,
+                 "policy": data["policy"], "params": data["param"], "calibration": None}
+    config = resolve(**arguments)
+    for root, leaves in (("policy", config.levers), ("param", config.params)):
+        for path in leaves:
+            if not _has(data[root], path):
+                raise ConfigError(f"{root}.{path}", "cannot be removed; set a value instead")
+    objective = Objective.parse(data["objective"], config) if data["objective"] is not None else None
+    return Job(arguments, config, objective, config_digest(config))
 
 
-def _changes(composed: Any, baseline: Mapping[str, Any], leaves: set[str], root: str,
-             prefix: str = "") -> dict[str, Any]:
-    """The part of ``composed`` that differs from ``baseline``, leaf by leaf.
-
-    A key the baseline does not have, or a group given a plain value, is kept
-    as it is so that the model rejects it with the names it allows.
-    """
-    where = f"{root}.{prefix}" if prefix else root
-    if not isinstance(composed, Mapping):
-        example = next(_leaf_paths(baseline, leaves, prefix))
-        raise ConfigError(where, f"is a group of settings; set its keys, e.g. {root}.{example}=...")
-    out: dict[str, Any] = {}
-    for key, value in composed.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if path in leaves:
-            if not _same(value, baseline[key]):
-                out[key] = value
-        elif key in baseline and isinstance(value, Mapping):
-            inner = _changes(value, baseline[key], leaves, root, path)
-            if inner:
-                out[key] = inner
-        else:
-            out[key] = value
-    for key in baseline:
-        if key not in composed:
-            path = f"{prefix}.{key}" if prefix else str(key)
-            raise ConfigError(f"{root}.{path}", "cannot be removed; set a value instead")
-    return out
+def _has(tree: Mapping[str, Any], path: str) -> bool:
+    node: Any = tree
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
-def _leaf_paths(node: Mapping[str, Any], leaves: set[str], prefix: str) -> Iterator[str]:
-    """Leaf paths below ``prefix`` in file order."""
-    for key, value in node.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if path in leaves:
-            yield path
-        elif isinstance(value, Mapping):
-            yield from _leaf_paths(value, leaves, path)
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal values of the same kind (``True`` is not ``1``; ``1`` is ``1.0``)."""
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return not (math.isnan(a) or math.isnan(b)) and a == b
-    return type(a) is type(b) and a == b
-
-
-# ------------------------------------------------------------------ checks before a run
-def preflight(args: argparse.Namespace) -> int:
-    """Compose and validate every job a command line asks for, writing nothing.
-
-    Args:
-        args: Hydra's parsed command line (``hydra._internal.utils.get_args_parser``).
-
-    Returns:
-        The number of jobs checked.
+def check_command_line(overrides: Sequence[str]) -> Job:
+    """Check a single run's command line as ``sim-run`` does, writing nothing.
 
     Raises:
         ConfigError: naming the first offending key and what is allowed.
     """
-    overrides = _parse(args.overrides)
-    fixed = [_text(o) for o in overrides if not o.is_sweep_override()]
-    with _hydra_context():
-        first = _compose(fixed + [_first_value(o) for o in overrides if o.is_sweep_override()],
-                         hydra=True)
-        multirun = args.multirun or first.hydra.mode == RunMode.MULTIRUN
-        if not multirun:
-            for override in overrides:
-                if override.is_sweep_override():
-                    key = override.get_key_element()
-                    values = _text(override).split("=", 1)[-1]
-                    raise ConfigError(key, f"several values ({values}) are swept only with -m "
-                                      "(multirun); a single run takes one value")
-            jobs = [fixed]
-        else:
-            jobs = list(_expand_sweeps(overrides))
-        checked = _jobs_to_check(jobs)
-        for job in checked:
-            _check_job(job)
-    return len(checked)
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+
+    check_overrides(overrides)
+    register_schema()
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=VERSION_BASE,
+                                   job_name="sim-run"):
+            cfg = compose(config_name=CONFIG_NAME, overrides=list(overrides), return_hydra_config=True)
+    except (HydraException, OmegaConfBaseException) as err:
+        raise hydra_error(err, overrides) from None
+    finally:
+        GlobalHydra.instance().clear()
+    return validate(cfg)
 
 
-def _parse(texts: Sequence[str]) -> list[Override]:
+def model_arguments(cfg: DictConfig) -> dict[str, Any]:
+    """``VillageModel`` keyword arguments from a composed job config (every leaf, plain)."""
+    data = job_values(cfg)
+    return {**{name: data[name] for name in RUN_SETTINGS}, "scenario": data["scenario_name"],
+            "policy": data["policy"], "params": data["param"], "calibration": None}
+
+
+def recorded(config: RunConfig) -> dict[str, Any]:
+    """A run's resolved configuration as written beside its outputs."""
+    return {**config.to_dict(), "calibration": CALIBRATION}
+
+
+def config_digest(config: RunConfig) -> str:
+    """A job's identity: hash of its resolved configuration and the model's code version.
+
+    Two jobs with the same digest write the same outputs (the model is
+    deterministic), so a sweep that finds a finished job of that digest skips it.
+    """
+    text = json.dumps({"config": recorded(config), "code": code_digest()}, sort_keys=True,
+                      default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def code_digest() -> str:
+    """Hash of the model package ``sim/`` (its sources and data files) as installed."""
+    import sim
+
+    root = Path(sim.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".yaml", ".csv"}:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# ------------------------------------------------------------------ the objective
+@dataclass(frozen=True)
+class Objective:
+    """A named number a sweeper can optimise: the mean of a measure over some months.
+
+    Written ``<measure>`` (every month of the run), ``<measure>@YYYY``,
+    ``<measure>@YYYY-YYYY`` (years, inclusive), or ``<measure>@YYYY-MM..YYYY-MM``.
+
+    Attributes:
+        text: As written.
+        measure: The outcome measure (a name of the tidy table's ``measure`` column).
+        first: First month, ``YYYY-MM``.
+        last: Last month, ``YYYY-MM``.
+    """
+
+    text: str
+    measure: str
+    first: str
+    last: str
+
+    @classmethod
+    def parse(cls, text: Any, config: RunConfig) -> Objective:
+        """Parse and check ``text`` against the run's months and the model's measures.
+
+        Raises:
+            ConfigError: with the key ``objective``.
+        """
+        form = "<measure>[@YYYY | @YYYY-YYYY | @YYYY-MM..YYYY-MM]"
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError("objective", f"must be {form}, got {text!r}")
+        measure, _, when = text.strip().partition("@")
+        first, last = config.start, config.end
+        if when:
+            if match := re.fullmatch(r"(\d{4})(?:-(\d{4}))?", when):
+                first, last = f"{match[1]}-01", f"{match[2] or match[1]}-12"
+            elif match := re.fullmatch(r"(\d{4}-\d{2})(?:\.\.(\d{4}-\d{2}))?", when):
+                first, last = match[1], match[2] or match[1]
+            else:
+                raise ConfigError("objective", f"must be {form}, got {text!r}")
+        from sim.timeline import parse_month
+
+        if not (parse_month(config.start) <= parse_month(first, "objective")
+                <= parse_month(last, "objective") <= parse_month(config.end)):
+            raise ConfigError("objective", f"months {first}..{last} must lie in the run, "
+                              f"{config.start}..{config.end}, first before last")
+        measures = _measures()
+        if measures and measure not in measures:
+            raise ConfigError("objective", f"unknown measure {measure!r}; allowed: "
+                              + ", ".join(sorted(measures)))
+        return cls(text.strip(), measure, first, last)
+
+    def value(self, table: Any) -> float:
+        """The objective's value in a tidy outcome table."""
+        rows = table[(table["measure"] == self.measure) & (table["date"] >= self.first)
+                     & (table["date"] <= self.last)]
+        value = float(rows["value"].mean())
+        if not math.isfinite(value):
+            raise ValueError(f"objective {self.text}: undefined (no finite value in those months)")
+        return value
+
+
+def _measures() -> frozenset[str]:
+    try:
+        from sim.outcomes import reporters
+    except ImportError:  # the model's own check stands
+        return frozenset()
+    return frozenset(reporters())
+
+
+# ------------------------------------------------------------------ the command line as typed
+def check_overrides(texts: Sequence[str]) -> list[Override]:
+    """Parse the command line's overrides and reject what Hydra would accept silently.
+
+    One key given twice (the last would win and hide the first), a config-group
+    option written as a path (``scenario=../experiment/x``), and
+    ``scenario_name=...`` (the label of a scenario, set by its file: setting it
+    alone would label a run with a scenario it does not run).
+
+    Raises:
+        ConfigError: naming the key.
+    """
     parser = OverridesParser.create()
-    parsed = []
+    parsed: list[Override] = []
+    seen: dict[str, str] = {}
     for text in texts:
         key = _key(text)
         try:
-            override = parser.parse_overrides([text])
+            (override,) = parser.parse_overrides([text])
         except OverrideParseException as err:
             raise ConfigError(key or text, f"malformed override {text!r} ({_parse_problem(err)}); "
                               "the form is key=value, see "
                               "https://hydra.cc/docs/advanced/override_grammar/basic/") from None
         if not key:
             raise ConfigError(text, "malformed override: no key before '='")
-        parsed.extend(override)
+        name = override.get_key_element().lstrip("+~")
+        if name in seen:
+            raise ConfigError(name, f"given twice ({seen[name]} and {text}); give it once")
+        seen[name] = text
+        if name == "scenario_name":
+            raise ConfigError("scenario_name", "is set by the scenario file; choose a scenario with "
+                              "scenario=NAME")
+        if (name in GROUPS or "/" in name) and override.value() is not None:
+            values = (list(override.sweep_string_iterator()) if override.is_discrete_sweep()
+                      else [override.get_value_element_as_str()])
+            for value in values:
+                if not re.fullmatch(r"[\w.-]+", str(value)) or ".." in str(value):
+                    raise ConfigError(name, f"must be the name of an option (a file name without "
+                                      f"its folder or .yaml), got {value!r}")
+        parsed.append(override)
     return parsed
+
+
+def hydra_error(err: Exception, overrides: Sequence[str]) -> ConfigError:
+    """One line naming the key, for an error Hydra raised composing the command line."""
+    if isinstance(err, ConfigError):
+        return err
+    if isinstance(err, MissingConfigException):
+        group, _, name = (err.missing_cfg_file or "").rpartition("/")
+        if group:
+            options = ", ".join(err.options or []) or f"the files of the {group} group"
+            return ConfigError(group, f"unknown {'scenario' if group == 'scenario' else 'option'} "
+                               f"{name!r}; allowed: {options}")
+    text = str(err)
+    cause = err.__cause__
+    if isinstance(cause, OmegaConfBaseException) and getattr(cause, "full_key", None):
+        key = str(cause.full_key)
+        if isinstance(cause, ConfigKeyError | ConfigAttributeError):
+            return ConfigError(key, "unknown key; allowed: " + _allowed_under(key))
+        return ConfigError(key, _first_line(cause))
+    if match := re.search(r"An item is already at '([^']+)'", text):
+        return ConfigError(match.group(1), "already set; change it without the leading '+'")
+    if match := re.search(r"'([^']+)' does not exist", text):
+        return ConfigError(match.group(1), "cannot be removed: there is no such key")
+    if match := re.search(r"Ambiguous value for argument '([^=']+)=", text):
+        return ConfigError(match.group(1), "several values are swept only with -m (multirun); "
+                           "a single run takes one value")
+    if "does not support sweep type" in text or "not supported by" in text:
+        key = next((o.split("=", 1)[0] for o in overrides if re.search(r"=\s*\w+\(", o)), "sweep")
+        return ConfigError(key.lstrip("+~"), f"{_first_line(err)}; the basic sweeper takes lists "
+                           "(a,b,c) and range(); choose a sweeper that samples (hydra/sweeper=...)")
+    key = next((_key(o) for o in overrides if f"'{_key(o)}" in text), None)
+    return ConfigError(key or "config", _first_line(err))
+
+
+def _allowed_under(key: str) -> str:
+    """The keys beside ``key`` in the schema (for a message)."""
+    if key.startswith("hydra"):
+        return "the keys of Hydra's own config (sim-run --cfg hydra)"
+    node: Any = build_schema()
+    parent = key.rpartition(".")[0]
+    while parent and OmegaConf.select(node, parent) is None:
+        parent = parent.rpartition(".")[0]
+    node = OmegaConf.select(node, parent) if parent else node
+    if not isinstance(node, DictConfig):
+        return f"none below {parent} (it is a single value)"
+    return ", ".join(str(k) for k in node)
 
 
 def _parse_problem(err: OverrideParseException) -> str:
@@ -235,176 +431,76 @@ def _parse_problem(err: OverrideParseException) -> str:
     return "cannot be parsed"
 
 
-def _text(override: Override) -> str:
-    if override.input_line:
-        return override.input_line
-    return f"{override.get_key_element()}={override.get_value_element_as_str()}"
-
-
-def _first_value(override: Override) -> str:
-    if not override.is_discrete_sweep():
-        raise ConfigError(override.get_key_element(),
-                          f"only lists of values (a,b,c) can be swept, got {_text(override)!r}")
-    first = next(iter(override.sweep_string_iterator()), None)
-    return f"{override.get_key_element()}={first if first is not None else ''}"
-
-
-def _expand_sweeps(command_line: list[Override]) -> Iterator[list[str]]:
-    """Every job of a multirun, as Hydra's basic sweeper forms them.
-
-    The sweeper's ``params`` (from an experiment file) come first and the
-    command line overrides them key by key; each value list is crossed with
-    every other. Only config-group and ``hydra.*`` overrides can change the
-    sweeper's ``params``, so the config is composed once per choice of those.
-    """
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
-    seen: set[tuple[str, ...]] = set()
-    params_for: dict[tuple[str, ...], list[str]] = {}
-    for job in _product(command_line):
-        choice = tuple(text for text in job if _shapes_hydra_config(text))
-        if choice not in params_for:
-            params = _compose(list(choice), hydra=True).hydra.sweeper.get("params") or {}
-            params_for[choice] = [f"{key}={value}" for key, value in params.items()]
-        merged = _parse(params_for[choice]) + _parse(job)
-        for batch in BasicSweeper.split_arguments(merged, None):
-            for combination in batch:
-                if tuple(combination) not in seen:
-                    seen.add(tuple(combination))
-                    yield list(combination)
-
-
-def _shapes_hydra_config(text: str) -> bool:
-    """Whether an override chooses a config file or sets Hydra's own config."""
-    key = _key(text)
-    return key.startswith("hydra") or (CONFIG_DIR / key).is_dir()
-
-
-def _product(overrides: list[Override]) -> list[list[str]]:
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
-    for override in overrides:
-        if override.is_sweep_override() and not override.is_discrete_sweep():
-            _first_value(override)
-    return [list(job) for batch in BasicSweeper.split_arguments(overrides, None) for job in batch]
-
-
-def _jobs_to_check(jobs: list[list[str]]) -> list[list[str]]:
-    """All jobs of a small sweep; of a large one, enough jobs to try every value once."""
-    if len(jobs) <= MAX_JOBS_CHECKED:
-        return jobs
-    covered: set[str] = set()
-    chosen = []
-    for job in jobs:
-        if not covered.issuperset(job):
-            chosen.append(job)
-            covered.update(job)
-    return chosen
-
-
-def _check_job(overrides: list[str]) -> None:
-    resolve(**model_arguments(_compose(overrides, hydra=False)))
-
-
-@contextmanager
-def _hydra_context() -> Iterator[None]:
-    """Hydra's compose API on ``configs/``, leaving no global state behind."""
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=VERSION_BASE,
-                               job_name="sim-run"):
-        yield
-
-
-def _compose(overrides: list[str], *, hydra: bool) -> DictConfig:
-    try:
-        return compose(config_name=CONFIG_NAME, overrides=list(overrides),
-                       return_hydra_config=hydra)
-    except MissingConfigException as err:
-        raise _missing_option(err, overrides) from None
-    except Exception as err:  # any failure to compose comes from the command line or configs/
-        raise _composition_error(err, overrides) from None
-
-
-def _missing_option(err: MissingConfigException, overrides: list[str]) -> ConfigError:
-    missing = err.missing_cfg_file or ""
-    group, _, name = missing.rpartition("/")
-    options = list(err.options or [])
-    if group:
-        what = "scenario" if group == "scenario" else "option"
-        options = options or sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
-        allowed = ", ".join(options) or f"the files in configs/{group}/"
-        return ConfigError(group, f"unknown {what} {name!r}; allowed: {allowed}")
-    return ConfigError(_key_in(str(err), overrides) or _culprit(overrides), _first_line(err))
-
-
-def _composition_error(err: Exception, overrides: list[str]) -> ConfigError:
-    text = str(err)
-    cause = err.__cause__
-    if match := re.search(r"Could not override '([^']+)'", text):
-        key = match.group(1)
-        if isinstance(cause, ConfigKeyError | ConfigAttributeError):
-            return ConfigError(key, "unknown key; allowed: " + _allowed_under(key))
-        return ConfigError(key, _first_line(cause or err))
-    if match := re.search(r"Could not append to config\. An item is already at '([^']+)'", text):
-        return ConfigError(match.group(1), "already set; change it without the leading '+'")
-    if match := re.search(r"Could not delete from config\. '([^']+)' does not exist", text):
-        return ConfigError(match.group(1), "cannot be removed: there is no such key")
-    if match := re.search(r"Error merging override ([^=\s]+)=", text):
-        return ConfigError(match.group(1), _first_line(cause or err))
-    match = re.search(r"full_key: (\S+)", text)
-    key = getattr(err, "full_key", None) or (match.group(1) if match else None)
-    return ConfigError(str(key or _key_in(text, overrides) or _culprit(overrides)),
-                       _first_line(err))
-
-
-def _culprit(overrides: list[str]) -> str:
-    """The key of the first override that cannot be composed on its own."""
-    for override in overrides:
-        try:
-            compose(config_name=CONFIG_NAME, overrides=[override], return_hydra_config=True)
-        except Exception:  # the one that fails is the one to name
-            return _key(override) or override
-    return "config"
-
-
-def _omegaconf_error(err: OmegaConfBaseException) -> ConfigError:
-    return ConfigError(str(getattr(err, "full_key", None) or "config"), _first_line(err))
-
-
-def _allowed_under(key: str) -> str:
-    """The keys beside ``key`` in the composed config (for a message)."""
-    parent = key.rpartition(".")[0]
-    if parent.startswith("hydra") or key.startswith("hydra"):
-        return "the keys of Hydra's own config (sim-run --cfg hydra)"
-    cfg = _compose([], hydra=False)
-    while parent and OmegaConf.select(cfg, parent) is None:
-        parent = parent.rpartition(".")[0]
-    node = OmegaConf.select(cfg, parent) if parent else cfg
-    if not isinstance(node, DictConfig):
-        return f"none below {parent} (it is a single value)"
-    return ", ".join(str(k) for k in node)
-
-
-def _key_in(text: str, overrides: list[str]) -> str | None:
-    """The key of an override that the error message quotes."""
-    for override in overrides:
-        key = _key(override)
-        if key and f"'{key}" in text:
-            return key
-    return None
-
-
 def _key(override: str) -> str:
     """The key of an override as written: ``+a.b@pkg=1`` -> ``a.b``."""
     return re.split(r"[=@]", override.lstrip("+~"), maxsplit=1)[0].strip()
 
 
-def _first_line(err: BaseException, index: int = 0) -> str:
+def _first_line(err: BaseException) -> str:
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
-    if not lines:
-        return type(err).__name__
-    return lines[min(index, len(lines) - 1)]
+    return lines[0] if lines else type(err).__name__
 
 
-__all__ = ["CONFIG_DIR", "CONFIG_NAME", "SCHEMA_NAME", "VERSION_BASE", "build_schema",
-           "model_arguments", "preflight", "register_schema"]
+# ------------------------------------------------------------------ Hydra's callbacks
+#: Directories a multirun's sweep directory needed that did not exist before it (to undo).
+_CREATED: list[Path] = []
+
+
+class Rejected(BaseException):
+    """A :class:`ConfigError` found by a Hydra callback, carried past Hydra's callback guard.
+
+    Hydra turns an ``Exception`` raised by a callback into a warning and goes
+    on; a ``BaseException`` stops it, before anything is written.
+    """
+
+    def __init__(self, error: ConfigError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class CommandLineCheck(Callback):
+    """Checks a single run before Hydra creates its directory; notes what a sweep creates.
+
+    Configured in ``configs/config.yaml`` under ``hydra.callbacks``.
+    """
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Validate the run, and have Hydra write it into a hidden staging directory.
+
+        Raises:
+            Rejected: for a bad value.
+        """
+        try:
+            validate(config)
+        except ConfigError as err:
+            raise Rejected(err) from None
+        final = Path(str(config.hydra.run.dir))
+        with read_write(config.hydra.run), open_dict(config.hydra.run):
+            config.hydra.run.dir = str(staging_dir(final))
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Note which directories of the sweep directory's path are new (see :func:`undo_sweep_dir`)."""
+        path = Path(str(config.hydra.sweep.dir)).absolute()
+        _CREATED.clear()
+        while not path.exists():
+            _CREATED.append(path)
+            path = path.parent
+
+
+def undo_sweep_dir() -> None:
+    """Remove what a sweep that ran no job created: Hydra's ``multirun.yaml`` and new empty folders."""
+    if _CREATED:
+        with contextlib.suppress(OSError):
+            (_CREATED[0] / "multirun.yaml").unlink(missing_ok=True)
+    for path in _CREATED:
+        try:
+            path.rmdir()
+        except OSError:
+            break
+    _CREATED.clear()
+
+
+__all__ = ["CONFIG_DIR", "CONFIG_NAME", "SCHEMA_NAME", "VERSION_BASE", "CommandLineCheck", "Job",
+           "Objective", "Rejected", "build_schema", "check_command_line", "check_overrides",
+           "config_digest", "hydra_error", "model_arguments", "recorded", "register_schema",
+           "undo_sweep_dir", "validate", "validate_values"]

@@ -495,6 +495,104 @@ def profile_run(scale: float, seed: int, top: int) -> str:
     return text
 
 
+# ----------------------------------------------------------------------------- sweeps
+#: The benchmark sweep: 10 pay-floor multiples x 20 seeds at the default scale.
+SWEEP_VALUES, SWEEP_SEEDS, SWEEP_JOBS = 10, 20, 2
+#: Goal of issue 7: the sweep through the launcher within 1.3x of a plain loop on the same cores.
+SWEEP_GOAL = 1.3
+
+
+def sweep_points(values: int, seeds: int) -> list[tuple[float, int]]:
+    """The sweep's points: ``values`` pay-floor multiples from 1.0 to 2.5, crossed with seeds."""
+    multiples = [round(1.0 + 1.5 * i / max(1, values - 1), 4) for i in range(values)]
+    return [(m, seed) for m in multiples for seed in range(seeds)]
+
+
+def plain_loop(points: Sequence[tuple[float, int]], processes: int, scale: float) -> None:
+    """A user's own loop over ``VillageModel``, split over ``processes`` processes."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        for _ in pool.imap_unordered(_plain_job, [(m, s, scale) for m, s in points]):
+            pass
+
+
+def _plain_job(point: tuple[float, int, float]) -> int:
+    from sim import VillageModel
+
+    multiple, seed, scale = point
+    return len(VillageModel(scale=scale, seed=seed, pay_floor_multiple=multiple).run())
+
+
+def _timed(command: list[str], cwd: Path) -> dict[str, Any]:
+    """Wall time of a command (its start and imports included), and the machine's other load."""
+    busy = machine_busy_s()
+    before = os.times()
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - start
+    after = os.times()
+    own = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:4])} ... failed:\n{done.stderr[-2000:]}")
+    return {"wall_s": wall, "cpu_s": own, "other_load": other_load(busy, machine_busy_s(), own, wall)}
+
+
+def run_sweep_benchmark(values: int, seeds: int, jobs: int, scale: float) -> dict[str, Any]:
+    """Time one sweep four ways on the same points and the same cores; return the report."""
+    import shutil
+    import tempfile
+
+    points = sweep_points(values, seeds)
+    multiples = ",".join(f"{m:g}" for m in sorted({m for m, _ in points}))
+    sim_run = shutil.which("sim-run", path=str(Path(sys.executable).parent)) or "sim-run"
+    sweep = ["-m", f"policy.pay_floor.multiple={multiples}", f"seed=range(0,{seeds})", f"scale={scale}"]
+    variants = {
+        "basic launcher (serial)": [sim_run, *sweep, "hydra/launcher=basic", "hydra/sweeper=basic"],
+        f"local launcher ({jobs} processes)": [sim_run, *sweep, f"hydra.launcher.n_jobs={jobs}"],
+        f"dask launcher (local cluster, {jobs} workers)": [
+            sim_run, *sweep, "hydra/launcher=dask", f"hydra.launcher.n_workers={jobs}"],
+        f"plain loop over VillageModel ({jobs} processes)": [
+            sys.executable, "-m", "lingtouyan.bench", "--child-sweep",
+            json.dumps({"values": values, "seeds": seeds, "jobs": jobs, "scale": scale})],
+    }
+    checked = [sim_run, *sweep, "hydra.launcher.check_only=true"]
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="sim-bench-sweep-") as tmp:
+        for n, (name, command) in enumerate({**variants, "checking every job, running none":
+                                             checked}.items()):
+            print(f"  {name}...", file=sys.stderr, flush=True)
+            where = Path(tmp) / f"v{n}"
+            where.mkdir()
+            extra = [f"hydra.sweep.dir={where / 'sweep'}"] if command[0] == sim_run else []
+            results[name] = _timed([*command, *extra], where)
+            shutil.rmtree(where, ignore_errors=True)
+    plain = results[f"plain loop over VillageModel ({jobs} processes)"]["wall_s"]
+    local = results[f"local launcher ({jobs} processes)"]["wall_s"]
+    return {"jobs": len(points), "values": values, "seeds": seeds, "processes": jobs, "scale": scale,
+            "results": results, "plain_s": plain,
+            "per_job_overhead_s": (local - plain) * jobs / len(points),
+            "local_vs_plain": local / plain, "goal": SWEEP_GOAL,
+            "passes": local / plain <= SWEEP_GOAL, "environment": environment()}
+
+
+def format_sweep_report(report: dict[str, Any]) -> str:
+    """The sweep timings as a table, with ratios to the plain loop."""
+    lines = [f"Sweep of {report['jobs']} jobs ({report['values']} pay-floor multiples x "
+             f"{report['seeds']} seeds, scale {report['scale']:g}, 2008-01..2012-12), "
+             f"{report['processes']} processes where parallel", "",
+             f"{'variant':<48} {'wall s':>8} {'vs loop':>8} {'other load':>11}"]
+    for name, r in report["results"].items():
+        load = "-" if r["other_load"] is None else f"{r['other_load']:.2f} cores"
+        lines.append(f"{name:<48} {r['wall_s']:8.1f} {r['wall_s'] / report['plain_s']:7.2f}x {load:>11}")
+    lines += ["", f"Per-job overhead of the local launcher over the plain loop: "
+              f"{report['per_job_overhead_s']:.3f} s of a worker's time per job",
+              f"[{'PASS' if report['passes'] else 'FAIL'}] local launcher within {report['goal']}x "
+              f"of the plain loop on the same cores: {report['local_vs_plain']:.2f}x",
+              "(other load: cores kept busy by other processes meanwhile; near 0 on an idle machine)"]
+    return "\n".join(lines)
+
+
 # ----------------------------------------------------------------------------- command line
 def _scales(text: str) -> list[float]:
     try:
@@ -529,7 +627,19 @@ def _parser() -> argparse.ArgumentParser:
                         help="instead of the benchmark, profile one run at SCALE with cProfile")
     parser.add_argument("--profile-top", type=int, default=30, metavar="N",
                         help="entries shown per profile table (default: 30)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="instead, time a sweep four ways: the basic launcher, the local and the "
+                             "Dask launcher, and a plain loop over VillageModel (ratios to the loop)")
+    parser.add_argument("--sweep-values", type=int, default=SWEEP_VALUES,
+                        help=f"pay-floor multiples of the sweep (default: {SWEEP_VALUES})")
+    parser.add_argument("--sweep-seeds", type=int, default=SWEEP_SEEDS,
+                        help=f"seeds of the sweep (default: {SWEEP_SEEDS})")
+    parser.add_argument("--sweep-jobs", type=int, default=SWEEP_JOBS,
+                        help=f"processes of the parallel variants (default: {SWEEP_JOBS})")
+    parser.add_argument("--sweep-scale", type=float, default=0.01,
+                        help="scale of the sweep's runs (default: 0.01, sim-run's default)")
     parser.add_argument("--child-scale", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--child-sweep", help=argparse.SUPPRESS)
     return parser
 
 
@@ -539,8 +649,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.child_scale is not None:
         print(json.dumps(measure_run(args.child_scale, args.seed)))
         return 0
+    if args.child_sweep is not None:
+        spec = json.loads(args.child_sweep)
+        plain_loop(sweep_points(spec["values"], spec["seeds"]), spec["jobs"], spec["scale"])
+        return 0
     if args.profile is not None:
         print(profile_run(args.profile, args.seed, args.profile_top))
+        return 0
+    if args.sweep:
+        if min(args.sweep_values, args.sweep_seeds, args.sweep_jobs) < 1 or not 0 < args.sweep_scale <= 1:
+            _parser().error("--sweep-values, --sweep-seeds and --sweep-jobs must be at least 1, "
+                            "--sweep-scale in (0, 1]")
+        report = run_sweep_benchmark(args.sweep_values, args.sweep_seeds, args.sweep_jobs,
+                                     args.sweep_scale)
+        print(format_sweep_report(report))
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(report, f, indent=2)
+                f.write("\n")
         return 0
     if args.repeat < 1 or args.quit_agents < 1 or args.quit_months < 1:
         _parser().error("--repeat, --quit-agents and --quit-months must be at least 1")

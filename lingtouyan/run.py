@@ -4,25 +4,30 @@
 
     sim-run                                        # as reported, 2008-01..2012-12, scale 0.01
     sim-run policy.pay_floor.multiple=1.2 seed=7   # any lever, parameter or run setting
-    sim-run scenario=no_yiding_sanyou end=2020-12  # a scenario from configs/scenario/
+    sim-run scenario=no_yiding_sanyou end=2020-12  # a scenario
     sim-run -m policy.pay_floor.multiple=1.2,1.5,2.0 seed=1,2   # one job per combination
 
 Each run writes ``outcomes.parquet`` (the tidy outcome table), ``config.yaml``
 (the resolved configuration and the command line), ``seed.txt`` and Hydra's
-``.hydra/`` snapshot to ``results/runs/<time>_<scenario>_seed<seed>/`` (a
-sweep: ``results/multirun/<time>/<job>/``). The command line is checked in
-full before anything runs: a mistake ends it with one line on stderr naming
-the key and what is allowed, exit status 2, and nothing written.
+``.hydra/`` snapshot to ``results/runs/<time>_<scenario>_seed<seed>/``; a
+sweep writes one such directory per job, ``results/multirun/<sweep>/<digest>/``
+(see ``docs/SWEEPS.md``). A result directory is written under a hidden name
+and renamed when complete. The command line is checked in full before
+anything runs: a mistake ends it with one line on stderr naming the key and
+what is allowed, exit status 2, and nothing written.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.metadata
 import os
 import shlex
+import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -31,106 +36,160 @@ import hydra
 import yaml
 from hydra._internal.utils import get_args_parser
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
 
+from lingtouyan._cli import exit_status, final_path, publish, raise_on_signals
 from lingtouyan._config import (
     CONFIG_DIR,
     CONFIG_NAME,
     VERSION_BASE,
+    Objective,
+    Rejected,
+    check_overrides,
+    code_digest,
+    config_digest,
+    hydra_error,
     model_arguments,
-    preflight,
+    recorded,
     register_schema,
+    undo_sweep_dir,
 )
-from lingtouyan._summary import format_summary, yearly
+from lingtouyan._summary import format_summary
+from lingtouyan._worker import SweepFailed
 from sim import ConfigError, VillageModel
 
 PROG = "sim-run"
 OUTCOMES = "outcomes.parquet"
 CONFIG = "config.yaml"
 SEED = "seed.txt"
+#: A single run prints its progress every this many seconds (a short run prints none).
+PROGRESS_EVERY = 5.0
 
 
 def main() -> None:
-    """Entry point of ``sim-run``: check the whole command line, then hand it to Hydra."""
-    register_schema()
+    """Entry point of ``sim-run``: check the command line, then hand it to Hydra.
+
+    Hydra is asked to raise its errors (``HYDRA_FULL_ERROR``) so that every
+    mistake in the command line ends in one line naming the key, exit status 2.
+    """
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    raise_on_signals()
     parser = get_args_parser()
     parser.error = _usage_error  # one line, like every other mistake
     args = parser.parse_args(sys.argv[1:])
-    if _runs_jobs(args):
-        try:
-            preflight(args)
-        except ConfigError as err:
-            _fail(err)
-    _hydra_main()
-
-
-def _runs_jobs(args: Any) -> bool:
-    """Whether the command line composes jobs that can be checked here first.
-
-    Help, shell completion and ``--info`` compose nothing worth checking; a
-    different config path or name is left to Hydra (the job still checks).
-    """
-    return not (args.help or args.hydra_help or args.shell_completion or args.info
-                or args.experimental_rerun or args.config_path or args.config_dir
-                or args.config_name)
+    try:
+        check_overrides(args.overrides)
+        register_schema()
+        _hydra_main()
+    except Rejected as rejected:
+        _fail(rejected.error)
+    except KeyboardInterrupt as err:
+        print(f"\n{PROG}: interrupted; no partial result is left visible", file=sys.stderr, flush=True)
+        sys.exit(exit_status(err))
+    except (ConfigError, HydraException, OmegaConfBaseException, SweepFailed) as err:
+        if isinstance(err, SweepFailed):
+            sys.exit(1)
+        undo_sweep_dir()
+        _fail(hydra_error(err, args.overrides))
+    except OSError as err:  # the results folder cannot be made or written (after Hydra's own:
+        # a missing config option is an OSError too)
+        undo_sweep_dir()
+        print(f"{PROG}: error: cannot write the results: {err}", file=sys.stderr, flush=True)
+        sys.exit(1)
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME, version_base=VERSION_BASE)
-def _hydra_main(cfg: DictConfig) -> None:
-    run_job(cfg)
+def _hydra_main(cfg: DictConfig) -> float | None:
+    return run_job(cfg)
 
 
-def run_job(cfg: DictConfig) -> Path:
+def run_job(cfg: DictConfig) -> float | None:
     """Run one job of a composed config and write its outputs to Hydra's output directory.
 
-    If anything fails, the directory is removed: a run directory under
-    ``results/`` is always complete.
+    The directory is a hidden staging directory (chosen by the command-line
+    check or the launcher) renamed to its final name when every file is
+    written; if anything fails it is removed. Under another launcher the files
+    go straight into Hydra's directory, each written atomically.
 
     Returns:
-        The run directory.
+        The value of the config's ``objective`` (for sweepers that optimise), or None.
     """
     hc = HydraConfig.get()
     out = Path(hc.runtime.output_dir)
+    final = final_path(out)
     multirun = hc.mode == RunMode.MULTIRUN
-    if (out / OUTCOMES).exists():
-        _fail(ConfigError("hydra.run.dir", f"{_shown(out)} already holds a run; start again in a "
-                          "second or choose another directory"))
+    if final is None and (out / OUTCOMES).exists():
+        _fail(ConfigError("hydra.run.dir", f"{_shown(out)} already holds a run; choose another "
+                          "directory"))
     try:
-        arguments = model_arguments(cfg)
-        here = out.resolve()
-        run_id = f"{here.parent.name}_{hc.job.num}" if multirun else here.name
-        model = VillageModel(**arguments, run_id=run_id)
-        table = model.run()
+        model = VillageModel(**model_arguments(cfg))
+        model.run_id = config_digest(model.config)
+        if multirun and final is not None and final.name != model.run_id:
+            raise RuntimeError(f"the job's configuration (digest {model.run_id}) is not the one "
+                               f"checked before the sweep ({final.name})")
+        objective = (Objective.parse(cfg.objective, model.config)
+                     if cfg.get("objective") is not None else None)
+        table = _run(model, quiet=multirun)
         overrides = list(hc.overrides.task)
         document = {
-            "run_id": run_id,
+            "run_id": model.run_id,
             "command": " ".join([PROG, *(shlex.quote(o) for o in overrides)]),
             "overrides": overrides,
-            **model.config.to_dict(),
+            **recorded(model.config),
+            "objective": objective.text if objective else None,
             "code": _code_versions(),
         }
+        value = objective.value(table) if objective else None
         _write_atomically(out / OUTCOMES, lambda path: table.to_parquet(path, index=False))
         text = ("# The resolved configuration of this run; `command` repeats it.\n"
                 + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=1000))
         _write_atomically(out / CONFIG, lambda path: path.write_text(text, encoding="utf-8"))
         _write_atomically(out / SEED, lambda path: path.write_text(f"{model.config.seed}\n"))
-    except ConfigError as err:
-        _remove(out, hc.output_subdir)
-        _fail(err)
-    except BaseException:
-        _remove(out, hc.output_subdir)
+        if final is not None:
+            out = publish(out, final, unique=not multirun) or final
+    except BaseException as err:
+        if final is not None:
+            shutil.rmtree(out, ignore_errors=True)
+        else:
+            _remove(out, hc.output_subdir)
+        if isinstance(err, ConfigError) and not multirun:
+            _fail(err)
+        if isinstance(err, OSError) and not multirun:  # a full disk, a folder one may not write
+            print(f"{PROG}: error: cannot write the run: {err}", file=sys.stderr, flush=True)
+            sys.exit(1)
         raise
-    if multirun:
-        text = _job_line(hc.job.num, table, out)
-    else:
+    if not multirun:
         config = model.config
         title = (f"{PROG}: {config.scenario}, seed {config.seed}, scale {config.scale:g} "
                  f"({len(model.villages):,} villages), {config.start}..{config.end}")
         text = (format_summary(table, title=title)
                 + f"\n\nOutputs: {_shown(out)}/ ({OUTCOMES}, {CONFIG}, {SEED}, .hydra/)")
-    _print(text)
-    return out
+        if objective is not None:
+            text += f"\nObjective {objective.text}: {value:.6g}"
+        _print(text)
+    return value
+
+
+def _run(model: Any, *, quiet: bool) -> Any:
+    """Step the model month by month to its end; a long run prints its progress to stderr."""
+    from sim.timeline import parse_month
+
+    months = parse_month(model.config.end) - parse_month(model.config.start) + 1
+    began = last = time.monotonic()
+    done = 0
+    while model.running:
+        model.step()
+        done += 1
+        now = time.monotonic()
+        if not quiet and now - last >= PROGRESS_EVERY and done < months:
+            last = now
+            left = (now - began) / done * (months - done)
+            print(f"{PROG}: month {done}/{months}, {now - began:.0f} s elapsed, ~{left:.0f} s left",
+                  file=sys.stderr, flush=True)
+    return model.outcomes()
 
 
 def _print(text: str) -> None:
@@ -139,15 +198,6 @@ def _print(text: str) -> None:
     except BrokenPipeError:
         # The reader has gone (``sim-run | head``); the outputs are written all the same.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-def _job_line(num: int, table: Any, out: Path) -> str:
-    by_year = yearly(table)
-    year = by_year.columns[-1]
-    quit_rate = by_year.loc["secretary_quit_rate_per_year", year]
-    vacancy = by_year.loc["secretary_vacancy_rate", year]
-    return (f"#{num}: secretary quit rate {100 * quit_rate:.1f}%/yr, vacancy {100 * vacancy:.1f}% "
-            f"in {year} -> {_shown(out)}/")
 
 
 def _write_atomically(path: Path, write: Callable[[Path], Any]) -> None:
@@ -174,12 +224,13 @@ def _remove(out: Path, snapshot: str | None) -> None:
             directory.rmdir()
 
 
+@functools.cache
 def _code_versions() -> dict[str, str | bool]:
-    """Versions of the code that made the run (the git commit when run from a checkout)."""
+    """Versions of the code that made the run: package versions, the model's digest, git commit."""
     import mesa
 
     versions: dict[str, str | bool] = {"lingtouyan": importlib.metadata.version("lingtouyan"),
-                                       "mesa": mesa.__version__}
+                                       "mesa": mesa.__version__, "sim_digest": code_digest()}
     root = CONFIG_DIR.parent
     try:
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],

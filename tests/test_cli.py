@@ -41,6 +41,24 @@ BAD_INPUT = {
     "sweep_without_multirun": (["seed=1,2"], "seed"),
     "bad_value_inside_sweep": (["-m", "seed=1,2", "policy.pay_floor.multiple=1.2,-1"],
                                "policy.pay_floor.multiple"),
+    # Checked by the launcher, every job before any runs (a sweep's jobs are Hydra's to form).
+    "interval_with_the_basic_sweeper": (["-m", "seed=interval(0,1)"], "seed"),
+    "unknown_scenario_inside_sweep": (["-m", "scenario=as_reported,atlantis"], "scenario"),
+    "experiment_with_bad_value": (["-m", "experiment=pay_floor_sweep", "policy.pay_floor.multiple=-2"],
+                                  "policy.pay_floor.multiple"),
+    "duplicate_key": (["seed=1", "seed=2"], "seed"),
+    "duplicate_key_in_sweep": (["-m", "policy.pay_floor.multiple=-1", "policy.pay_floor.multiple=1.2"],
+                               "policy.pay_floor.multiple"),
+    "path_as_scenario": (["scenario=../experiment/pay_floor_sweep"], "scenario"),
+    "scenario_name_alone": (["scenario_name=no_yiding_sanyou"], "scenario_name"),
+}
+
+#: Sweeps checked and counted but not run (``hydra.launcher.check_only``): (argv, jobs).
+COUNTED = {
+    "count_grid": (["-m", "seed=1,2", "policy.pay_floor.multiple=1.2,1.5,2.0"], 6),
+    "count_experiment": (["-m", "experiment=pay_floor_sweep"], 9),
+    "count_experiment_and_seed": (["-m", "experiment=pay_floor_sweep", "seed=4"], 3),
+    "count_scenarios": (["-m", "scenario=as_reported,no_yiding_sanyou"], 2),
 }
 
 
@@ -78,6 +96,7 @@ COMMANDS: dict[str, list[str]] = {
     "help": ["--help"],
     "cfg_job": ["--cfg", "job", "policy.pay_floor.multiple=1.2"],
     **{f"bad_{name}": args for name, (args, _) in BAD_INPUT.items()},
+    **{name: [*args, "hydra.launcher.check_only=true"] for name, (args, _) in COUNTED.items()},
 }
 
 
@@ -182,16 +201,21 @@ def test_command_line_wins_over_the_scenario(results):
 
 # ------------------------------------------------------------------ sweeps
 def test_multirun_writes_one_directory_per_job(results):
+    # A job's directory is named by its digest (resolved config and code), not its number,
+    # so that a rerun of the sweep finds and skips it; run_id is the same digest.
     result = _ok(results["multirun"])
-    run_dirs = result.run_dirs()
-    assert [p.name for p in run_dirs] == ["0", "1"]
+    run_dirs = sorted(result.run_dirs(), key=lambda p: _config(p)["seed"])
+    assert len(run_dirs) == 2
     (sweep_dir,) = {p.parent for p in run_dirs}
     assert sweep_dir.parent == result.results / "multirun"
     assert (sweep_dir / "multirun.yaml").is_file()
     assert [_config(p)["seed"] for p in run_dirs] == [1, 2]
     assert [(p / "seed.txt").read_text() for p in run_dirs] == ["1\n", "2\n"]
-    ids = {pd.read_parquet(p / "outcomes.parquet")["run_id"].iloc[0] for p in run_dirs}
-    assert len(ids) == 2
+    for run_dir in run_dirs:
+        assert len(run_dir.name) == 16 and int(run_dir.name, 16) >= 0
+        assert set(pd.read_parquet(run_dir / "outcomes.parquet")["run_id"]) == {run_dir.name}
+        assert _config(run_dir)["run_id"] == run_dir.name
+    assert not [p for p in sweep_dir.iterdir() if p.name.startswith(".")]
 
 
 def test_pay_floor_sweep_experiment_runs(results):
@@ -226,7 +250,7 @@ def test_bad_input_is_one_line_naming_the_key(results, name):
     assert not result.results.exists(), "bad input must not create the results directory"
 
 
-#: More bad input, checked in this process (the same check ``sim-run`` makes before Hydra runs).
+#: More bad input, checked in this process (the checks ``sim-run`` makes before a single run).
 MORE_BAD_INPUT = [
     (["+param.secretary.courage=1"], "param.secretary.courage"),
     (["policy.pay_floor.multiple"], "policy.pay_floor.multiple"),
@@ -243,46 +267,48 @@ MORE_BAD_INPUT = [
     (["policy.yiding_sanyou.start=2009-13"], "policy.yiding_sanyou.start"),
     (["policy.promotion.min_tenure_years=2.5"], "policy.promotion.min_tenure_years"),
     (["policy.pay_floor.multiple=nan"], "policy.pay_floor.multiple"),
-    (["scenario_name=atlantis"], "scenario"),
+    # scenario_name is the scenario file's label; set alone it would mislabel a run.
+    (["scenario_name=atlantis"], "scenario_name"),
+    (["seed=1", "seed=2"], "seed"),
+    (["scenario=../experiment/pay_floor_sweep"], "scenario"),
+    (["experiment=/etc/passwd"], "experiment"),
+    (["objective=no_such_measure"], "objective"),
+    (["objective=secretary_quit_rate_per_year@2010-2030"], "objective"),
     (["experiment=atlantis"], "experiment"),
     (["hydra.job.chdir=maybe"], "hydra.job.chdir"),
     (["=3"], "=3"),
-    (["-m", "seed=interval(0,1)"], "seed"),
-    (["-m", "scenario=as_reported,atlantis"], "scenario"),
-    (["-m", "experiment=pay_floor_sweep", "policy.pay_floor.multiple=-2"],
-     "policy.pay_floor.multiple"),
 ]
 
 
-@pytest.fixture(scope="module")
-def preflight():
-    from hydra._internal.utils import get_args_parser
-
-    from lingtouyan._config import preflight, register_schema
-
-    register_schema()
-    return lambda argv: preflight(get_args_parser().parse_args(argv))
-
-
 @pytest.mark.parametrize(("argv", "key"), MORE_BAD_INPUT)
-def test_check_names_the_key_in_one_line(preflight, argv, key):
+def test_check_names_the_key_in_one_line(argv, key):
+    from lingtouyan._config import check_command_line
     from sim import ConfigError
 
     with pytest.raises(ConfigError) as caught:
-        preflight(argv)
+        check_command_line(argv)
     assert caught.value.key == key
     assert str(caught.value).startswith(f"{key}: ") and "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("argv", "jobs"), [
-    ([], 1),
-    (["-m", "seed=1,2", "policy.pay_floor.multiple=1.2,1.5,2.0"], 6),
-    (["-m", "experiment=pay_floor_sweep"], 9),
-    (["-m", "experiment=pay_floor_sweep", "seed=4"], 3),
-    (["-m", "scenario=as_reported,no_yiding_sanyou"], 2),
-])
-def test_check_covers_every_job_of_a_sweep(preflight, argv, jobs):
-    assert preflight(argv) == jobs
+def test_check_accepts_a_good_command_line_and_names_its_objective():
+    from lingtouyan._config import check_command_line
+
+    job = check_command_line(["policy.pay_floor.multiple=1.2",
+                              "objective=secretary_quit_rate_per_year@2010-2012"])
+    assert job.config.levers.value("pay_floor.multiple") == 1.2
+    assert (job.objective.measure, job.objective.first, job.objective.last) == (
+        "secretary_quit_rate_per_year", "2010-01", "2012-12")
+    assert job.digest != check_command_line(["policy.pay_floor.multiple=1.3"]).digest
+
+
+@pytest.mark.parametrize("name", COUNTED)
+def test_check_covers_every_job_of_a_sweep(results, name):
+    result = _ok(results[name])
+    _, jobs = COUNTED[name]
+    assert f"sim-run: {jobs} jobs checked: 0 done" in result.stderr, result.stderr
+    assert "none run" in result.stderr
+    assert not result.results.exists(), "a checked sweep writes nothing"
 
 
 # ------------------------------------------------------------------ a run that fails half-way
@@ -307,11 +333,14 @@ def test_failed_run_removes_its_directory(tmp_path, monkeypatch):
         del job["hydra"]
     run_dir.mkdir(parents=True)
 
-    def fail(self):
-        self.step()
-        raise RuntimeError("failed half-way")
+    step = run.VillageModel.step
 
-    monkeypatch.setattr(run.VillageModel, "run", fail)
+    def fail(self):  # sim-run steps the model month by month (to show its progress)
+        step(self)
+        if self.steps >= 2:
+            raise RuntimeError("failed half-way")
+
+    monkeypatch.setattr(run.VillageModel, "step", fail)
     try:
         with pytest.raises(RuntimeError, match="half-way"):
             run.run_job(job)
