@@ -81,8 +81,10 @@ def run(argv: list[str] | None = None) -> int:
         frame.to_csv(stage / "compare.csv", index=False)
         (stage / "compare.md").write_text(compare.markdown(frame, title), encoding="utf-8")
         compare.figure(frame, stage / "compare.png", title)
-    for role, (inside, total) in sorted(compare.summary(frame).items()):
-        print(f"  {role:9s} inside their band: {inside:2d} of {total}")
+    overlaps = compare.overlap_summary(frame)
+    for group, (inside, total) in compare.summary(frame).items():
+        print(f"  {group:20s} mean inside: {inside:2d} of {total:2d}; "
+              f"90% seed band overlapping: {overlaps[group][0]:2d}")
     print(f"  wall time {time.monotonic() - started:.1f} s; outputs in {out}/ "
           "(compare.csv, compare.md, compare.png, provenance.json)")
     return 0

@@ -31,6 +31,7 @@ from sim.agents.villager import Villager, Villagers
 from sim.cgvo_programme import Programme
 from sim.config import RunConfig, resolve
 from sim.costs import FiscalCosts
+from sim.development import VillageDevelopment
 from sim.elections import Elections
 from sim.policies import CHANNELS, Policy
 from sim.post import PostValue
@@ -97,6 +98,7 @@ class VillageModel(mesa.Model):
         self.post = PostValue(p, self.policy, w, self.promotion)
         self.elections = Elections(p, w, self.villagers, self.secretaries, self.cgvos, self.seats, self.post)
         self.fiscal = FiscalCosts(p, self.policy, w)
+        self.development = VillageDevelopment(p, len(w.villages))
         w.refresh(self.start, self.secretaries)
         self.promotion.refresh(year_of(self.start), w.package_in_effect, self.secretaries)
         self.flows: dict[str, float] = {}
@@ -125,7 +127,8 @@ class VillageModel(mesa.Model):
            fill vacancies;
         7. the CGVO programme recruits, CGVOs serve (trained in the training
            month, promoted in the promotion month), and contracts end;
-        8. enterprises gain members, receive instructors and organise;
+        8. enterprises gain members, receive instructors and organise; each
+           village's income beyond the provincial series moves with who leads it;
         9. the fiscal cost of each lever is accounted, and the data
            collector records the month.
         """
@@ -183,6 +186,7 @@ class VillageModel(mesa.Model):
         for name, count in self.cgvo_programme.step(month, s).items():                      # 7
             flows[name] = count * self.weight
         self._enterprises(month)                                                             # 8
+        self._develop()
         self.costs = self.fiscal.account(secs, self.cgvos, self.instructor_stock,            # 9
                                          flows["departure_one_off_yuan"])
         self.datacollector.collect(self)
@@ -203,6 +207,16 @@ class VillageModel(mesa.Model):
         self.flows["enterprise_admissions"] = ent.gain_members(campaign, s("enterprise.members")) * ent.weight
         own, joint = ent.organise(campaign, s("enterprise.organise"))
         self.flows["enterprise_orgs_formed"] = (own + joint) * ent.weight
+
+    def _develop(self) -> None:
+        """Village development with its secretary, first secretary and CGVO venture (§7.18)."""
+        c, secs = self.cgvos, self.secretaries
+        village = self.seats.cgvo_village
+        running = c.in_post & c.venture & (village >= 0)
+        jobs = np.bincount(village[running], weights=c.jobs[running], minlength=len(self.villages))
+        population = self.villages.adults / self.params.value("national.adult_share")
+        self.development.step(secs.filled, secs.ability, self.world.first_secretary_present, jobs,
+                              population)
 
     def run(self) -> pd.DataFrame:
         """Run to ``end``; return the tidy outcome table."""

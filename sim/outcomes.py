@@ -15,7 +15,7 @@ import numpy as np
 from sim.agents.cgvo import ROLE, ROUTES
 from sim.agents.enterprise import JOINT, OWN
 from sim.agents.secretary import ORIGIN
-from sim.agents.structure import ELEMENTS
+from sim.agents.structure import ELEMENTS, REGIONS
 from sim.policies import CHANNELS
 
 #: Monthly flows the model records while it schedules (national counts unless the name says).
@@ -173,6 +173,31 @@ def _villager_reporters() -> dict[str, Callable]:
     }
 
 
+def _development_reporters() -> dict[str, Callable]:
+    def by_adults(values_fn, region=None):
+        def reporter(m) -> float:
+            adults = m.villages.adults
+            if region is not None:
+                adults = adults * (m.provinces.region[m.villages.province] == region)
+            return float((values_fn(m) * adults).sum() / max(adults.sum(), 1e-12))
+        return reporter
+
+    def premium_percent(m):
+        return 100.0 * np.expm1(m.development.premium)
+
+    return {
+        "village_development_income_premium_percent": by_adults(premium_percent),
+        **{f"village_development_income_premium_percent_{name}": by_adults(premium_percent, code)
+           for code, name in enumerate(REGIONS)},
+        "village_development_income_premium_yuan_per_year": by_adults(
+            lambda m: m.village_income * np.expm1(m.development.premium)),
+        "village_development_growth_percent_per_year": by_adults(
+            lambda m: 100.0 * m.development.growth_last_year),
+        "secretary_villager_rating_share": lambda m: _mean(m.development.rating(),
+                                                           m.secretaries.filled),
+    }
+
+
 def _cost_reporters() -> dict[str, Callable]:
     def cost(name):
         return lambda m: float(m.costs[name])
@@ -191,4 +216,5 @@ def reporters() -> dict[str, Callable]:
     return {
         **_secretary_reporters(), **flows, **_county_reporters(), **_cgvo_reporters(),
         **_enterprise_reporters(), **_villager_reporters(), **_cost_reporters(),
+        **_development_reporters(),
     }

@@ -38,7 +38,7 @@ DATA_DIR = Path(__file__).parent / "data"
 
 LEAF_KEYS = frozenset(
     {"value", "values", "unit", "label", "status", "reference", "reason", "bounds", "allowed",
-     "choices", "keys"}
+     "choices", "keys", "plausible"}
 )
 REFERENCE_KEYS = frozenset({"line", "quote", "external", "title", "note"})
 STATUSES = ("source", "calibrated", "assumed")
@@ -84,6 +84,7 @@ class Parameter:
         allowed: Range a user may set, inclusive.
         choices: Allowed strings.
         keys: Allowed keys of a mapping value (``provinces`` = province names).
+        plausible: Range an assumed value plausibly lies in (the band its outcomes carry).
     """
 
     path: str
@@ -98,6 +99,7 @@ class Parameter:
     choices: tuple[str, ...] | None = None
     keys: str | None = None
     is_series: bool = field(default=False)
+    plausible: tuple[float, float] | None = None
 
     def validate_value(self, value: Any, key: str, province_names: frozenset[str]) -> Any:
         """Return ``value`` checked against this leaf's type and range.
@@ -211,7 +213,8 @@ def _parse_leaf(path: str, node: Mapping[str, Any], where: str) -> Parameter:
         if status == "calibrated" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)  # a calibrated value varies continuously
     allowed = node.get("allowed")
-    for name, pair in (("bounds", bounds), ("allowed", allowed)):
+    plausible = node.get("plausible")
+    for name, pair in (("bounds", bounds), ("allowed", allowed), ("plausible", plausible)):
         if pair is not None and not (
                 isinstance(pair, list) and len(pair) == 2
                 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)):
@@ -231,7 +234,11 @@ def _parse_leaf(path: str, node: Mapping[str, Any], where: str) -> Parameter:
         choices=tuple(node["choices"]) if node.get("choices") is not None else None,
         keys=node.get("keys"),
         is_series=is_series,
+        plausible=tuple(plausible) if plausible is not None else None,
     )
+    if plausible is not None and not (isinstance(value, int | float)
+                                      and plausible[0] <= value <= plausible[1]):
+        raise DataFileError(f"{where}: {path}: value {value!r} outside its plausible range {plausible}")
     if status == "calibrated" and isinstance(value, int | float) and not isinstance(value, bool):
         lo, hi = param.bounds
         if not lo <= value <= hi:

@@ -221,8 +221,12 @@ NAN_WHEN_EMPTY: dict[str, Callable] = {
     **dict.fromkeys(["cgvo_degree_share", "cgvo_party_share", "cgvo_elite_share"],
                     lambda m: m.cgvos.in_post),
 }
-#: Measures that may be negative (the value of the post net of the outside option).
-SIGNED = {"secretary_post_value_yuan_per_year"}
+#: Measures that may be negative (the value of the post net of the outside option; a village's
+#: income below its province's series while badly led).
+SIGNED = {"secretary_post_value_yuan_per_year", "village_development_income_premium_percent",
+          *(f"village_development_income_premium_percent_{r}" for r in ("east", "central", "west")),
+          "village_development_income_premium_yuan_per_year",
+          "village_development_growth_percent_per_year"}
 
 
 def _is_share(name: str) -> bool:

@@ -23,10 +23,15 @@ from sim.calibration.targets import Target
 from sim.timeline import format_month, parse_month
 
 COLUMNS = (
-    "target_id", "role", "report", "measure", "statistic", "window", "reported", "reported_low",
+    "target_id", "role", "class", "report", "measure", "statistic", "window", "reported", "reported_low",
     "reported_high", "band_low", "band_high", "simulated_mean", "simulated_p05", "simulated_p95",
-    "simulated_sd", "rel_error", "inside", "weight", "reference_line", "note",
+    "simulated_sd", "rel_error", "inside", "seed_band_overlaps", "weight", "reference_line", "note",
+    "class_reason",
 )
+
+#: Summary groups in their order: fit targets, then held-out targets by class. Only
+#: ``held_out structural`` is the held-out score; an identity is a check, not a target.
+GROUPS = ("fit", "held_out structural", "held_out assumed", "held_out identity")
 
 
 def run_seeds(targets: Sequence[Target], seeds: Sequence[int], *, scenario: str = "as_reported",
@@ -68,7 +73,7 @@ def table(targets: Sequence[Target], stats: dict[str, np.ndarray]) -> pd.DataFra
         band_low, band_high = t.band
         point = t.point
         rows.append({
-            "target_id": t.id, "role": t.role, "report": t.report, "measure": t.measure,
+            "target_id": t.id, "role": t.role, "class": t.klass, "report": t.report, "measure": t.measure,
             "statistic": t.statistic, "window": _window(t), "reported": t.value,
             "reported_low": _finite(low) if t.low is not None or t.value is None else t.low,
             "reported_high": _finite(high) if t.high is not None or t.value is None else t.high,
@@ -78,15 +83,43 @@ def table(targets: Sequence[Target], stats: dict[str, np.ndarray]) -> pd.DataFra
             "simulated_p95": float(np.percentile(values, 95)) if values.size else math.nan,
             "simulated_sd": float(values.std(ddof=1)) if values.size > 1 else math.nan,
             "rel_error": (mean - point) / abs(point) if point else math.nan,
-            "inside": bool(math.isfinite(mean) and t.inside(mean)), "weight": t.weight,
-            "reference_line": t.reference.get("line", ""), "note": t.note,
+            "inside": bool(math.isfinite(mean) and t.inside(mean)),
+            "seed_band_overlaps": bool(values.size and np.percentile(values, 95) >= band_low
+                                       and np.percentile(values, 5) <= band_high),
+            "weight": t.weight, "reference_line": t.reference.get("line", ""), "note": t.note,
+            "class_reason": t.klass and t.class_reason,
         })
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+def group_of(role: str, klass: str) -> str:
+    """Summary group of a target: ``fit`` or ``held_out <class>`` (see :data:`GROUPS`)."""
+    return role if role == "fit" or not klass else f"{role} {klass}"
+
+
 def summary(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
-    """``{role: (inside, total)}``."""
-    return {role: (int(g["inside"].sum()), len(g)) for role, g in frame.groupby("role")}
+    """``{group: (inside, total)}`` in the order of :data:`GROUPS` (groups present only).
+
+    "Inside" is judged on the simulated mean; :func:`overlap_summary` counts the
+    targets whose 90% seed band overlaps the acceptance band.
+    """
+    return _count(frame, "inside")
+
+
+def overlap_summary(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """``{group: (seed band overlapping, total)}`` in the order of :data:`GROUPS`."""
+    return _count(frame, "seed_band_overlaps")
+
+
+def _count(frame: pd.DataFrame, column: str) -> dict[str, tuple[int, int]]:
+    groups = [group_of(r, c if isinstance(c, str) else "")
+              for r, c in zip(frame["role"], frame["class"], strict=True)]
+    counts = {}
+    for name in [*GROUPS, *sorted(set(groups) - set(GROUPS))]:
+        mask = np.array([g == name for g in groups], bool)
+        if mask.any():
+            counts[name] = (int(frame.loc[mask, column].astype(bool).sum()), int(mask.sum()))
+    return counts
 
 
 def _fmt(x) -> str:
@@ -103,26 +136,31 @@ def _fmt(x) -> str:
 def markdown(frame: pd.DataFrame, title: str, worst: int = 5) -> str:
     """The comparison as Markdown: summary, worst targets, then a table per report."""
     lines = [f"# {title}", ""]
-    for role, (inside, total) in sorted(summary(frame).items()):
-        lines.append(f"- **{role}** targets inside their band: {inside} of {total}")
+    overlaps = overlap_summary(frame)
+    for group, (inside, total) in summary(frame).items():
+        note = " (checks, not scored)" if group.endswith("identity") else ""
+        lines.append(f"- **{group}**{note}: mean inside the band {inside} of {total}; "
+                     f"90% seed band overlapping it {overlaps[group][0]} of {total}")
     lines += ["", f"Worst {worst} by distance from the reported interval (in tolerance units):", ""]
-    lines += ["| target | role | reported | simulated mean | 90% band | rel. error |",
-              "|---|---|---|---|---|---|"]
+    lines += ["| target | role | class | reported | simulated mean | 90% band | rel. error |",
+              "|---|---|---|---|---|---|---|"]
     ordered = frame.assign(gap=frame.apply(_gap, axis=1)).sort_values("gap", ascending=False)
     for _, r in ordered.head(worst).iterrows():
-        lines.append(f"| {r.target_id} | {r.role} | {_reported(r)} | {_fmt(r.simulated_mean)} | "
+        lines.append(f"| {r.target_id} | {r.role} | {r['class'] or ''} | {_reported(r)} | "
+                     f"{_fmt(r.simulated_mean)} | "
                      f"{_fmt(r.simulated_p05)}–{_fmt(r.simulated_p95)} | {r.rel_error:+.1%} |")
     for report, group in frame.groupby("report", sort=False):
         lines += ["", f"## {report}", "",
-                  "| target | role | window | reported | band | simulated mean | 90% band | "
-                  "rel. error | inside | line |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "| target | role | class | window | reported | band | simulated mean | 90% band | "
+                  "rel. error | inside | band overlaps | line |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for _, r in group.iterrows():
             lines.append(
-                f"| {r.target_id} | {r.role} | {r.window} | {_reported(r)} | "
+                f"| {r.target_id} | {r.role} | {r['class'] or ''} | {r.window} | {_reported(r)} | "
                 f"{_fmt(r.band_low)}–{_fmt(r.band_high)} | {_fmt(r.simulated_mean)} | "
                 f"{_fmt(r.simulated_p05)}–{_fmt(r.simulated_p95)} | {r.rel_error:+.1%} | "
-                f"{'yes' if r.inside else '**no**'} | {r.reference_line} |")
+                f"{'yes' if r.inside else '**no**'} | "
+                f"{'yes' if r.seed_band_overlaps else 'no'} | {r.reference_line} |")
     return "\n".join(lines) + "\n"
 
 

@@ -26,9 +26,13 @@ from sim.timeline import parse_month
 
 STATISTICS = ("stock", "flow", "mean", "growth", "experiment")
 ROLES = ("fit", "held_out")
+#: What a held-out target tests (docs/CALIBRATION.md): ``structural`` - a mechanism produces it;
+#: ``assumed`` - a hand-set parameter decides it; ``identity`` - it follows from fit targets by
+#: construction (kept as a check, never scored).
+CLASSES = ("structural", "assumed", "identity")
 TARGET_KEYS = frozenset({
     "id", "measure", "statistic", "date", "start", "end", "value", "low", "high", "tolerance",
-    "weight", "role", "report", "reference", "note", "experiment",
+    "weight", "role", "report", "reference", "note", "experiment", "class", "class_reason",
 })
 DEFAULT_TARGETS = DATA_DIR / "targets.yaml"
 
@@ -54,6 +58,8 @@ class Target:
         reference: Seed line and quote.
         note: Why the window or interval is as it is.
         experiment: Name of the experiment for ``statistic: experiment``.
+        klass: What a held-out target tests, one of :data:`CLASSES` (empty for a fit target).
+        class_reason: Why the target is of its class.
     """
 
     id: str
@@ -73,6 +79,8 @@ class Target:
     note: str = ""
     experiment: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    klass: str = ""
+    class_reason: str = ""
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -288,7 +296,22 @@ def _parse(entry: Any, i: int, known: set[str], last: int, experiments: set[str]
         report=entry["report"], reference=dict(ref), tolerance=(kind, float(amount)),
         weight=1.0 if weight is None else weight, date=entry.get("date"),
         start=entry.get("start"), end=entry.get("end"), value=value, low=low, high=high,
-        note=str(entry.get("note", "")), experiment=entry.get("experiment"))
+        note=str(entry.get("note", "")), experiment=entry.get("experiment"),
+        **_classification(entry, where))
+
+
+def _classification(entry: Mapping[str, Any], where: str) -> dict[str, str]:
+    """``class`` and ``class_reason`` of a held-out target (a fit target has neither)."""
+    klass, reason = entry.get("class"), entry.get("class_reason")
+    if entry["role"] == "fit":
+        if klass is not None or reason is not None:
+            raise ConfigError(f"{where}.class", "only a held-out target is classified")
+        return {}
+    if klass not in CLASSES:
+        raise ConfigError(f"{where}.class", f"must be one of {', '.join(CLASSES)}")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ConfigError(f"{where}.class_reason", "missing; say why the target is of its class")
+    return {"klass": klass, "class_reason": reason}
 
 
 def _fmt(month: int) -> str:
