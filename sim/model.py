@@ -33,6 +33,7 @@ from sim.config import RunConfig, resolve
 from sim.costs import FiscalCosts
 from sim.development import VillageDevelopment
 from sim.elections import Elections
+from sim.party_education import PartyEducation
 from sim.policies import CHANNELS, Policy
 from sim.post import PostValue
 from sim.promotion import PromotionRound
@@ -99,6 +100,8 @@ class VillageModel(mesa.Model):
         self.elections = Elections(p, w, self.villagers, self.secretaries, self.cgvos, self.seats, self.post)
         self.fiscal = FiscalCosts(p, self.policy, w)
         self.development = VillageDevelopment(p, len(w.villages))
+        self.party_education = PartyEducation(p, self.policy, len(w.villages), len(self.villagers),
+                                              s("build.remote_sites"))
         w.refresh(self.start, self.secretaries)
         self.promotion.refresh(year_of(self.start), w.package_in_effect, self.secretaries)
         self.flows: dict[str, float] = {}
@@ -126,9 +129,11 @@ class VillageModel(mesa.Model):
            challengers, CGVOs win committee seats); every month, by-elections
            fill vacancies;
         7. the CGVO programme recruits, CGVOs serve (trained in the training
-           month, promoted in the promotion month), and contracts end;
-        8. enterprises gain members, receive instructors and organise; each
-           village's income beyond the provincial series moves with who leads it;
+           month, promoted in the promotion month), and contracts end; the
+           party-education programmes count this month's trainees (new
+           members every month; secretaries, CGVO members and skills courses
+           in the training month) and build remote-education sites;
+        8. enterprises gain members, receive instructors and organise;
         9. the fiscal cost of each lever is accounted, and the data
            collector records the month.
         """
@@ -185,6 +190,7 @@ class VillageModel(mesa.Model):
 
         for name, count in self.cgvo_programme.step(month, s).items():                      # 7
             flows[name] = count * self.weight
+        self.party_education.step(month, secs, self.cgvos, self.villagers, admitted)
         self._enterprises(month)                                                             # 8
         self._develop()
         self.costs = self.fiscal.account(secs, self.cgvos, self.instructor_stock,            # 9

@@ -16,6 +16,7 @@ from sim.agents.cgvo import ROLE, ROUTES
 from sim.agents.enterprise import JOINT, OWN
 from sim.agents.secretary import ORIGIN
 from sim.agents.structure import ELEMENTS, REGIONS
+from sim.party_education import GROUPS as TRAINING_GROUPS
 from sim.policies import CHANNELS
 
 #: Monthly flows the model records while it schedules (national counts unless the name says).
@@ -207,6 +208,22 @@ def _cost_reporters() -> dict[str, Callable]:
     return {f"cost_{n}_yuan_per_year": cost(n) for n in names}
 
 
+def _party_education_reporters() -> dict[str, Callable]:
+    def times(group):
+        return lambda m: float(m.party_education.person_times[group] * m.weight)
+
+    return {
+        **{f"training_person_times_{g}_per_month": times(g) for g in TRAINING_GROUPS},
+        "training_person_days_per_month": lambda m: float(m.party_education.person_days * m.weight),
+        "party_education_cost_yuan_per_month": lambda m: float(m.party_education.cost_yuan * m.weight),
+        "remote_education_village_share": lambda m: float(m.party_education.site.mean()),
+        "party_members_rural_skills_trained": lambda m: float(
+            m.party_education.skills_trained_people(m.villagers) * m.weight),
+        "skills_training_extra_earnings_yuan_per_year": lambda m: float(
+            m.party_education.skills_earnings_yuan_per_year(m.villagers, m.world.labour_income) * m.weight),
+    }
+
+
 def reporters() -> dict[str, Callable]:
     """All model reporters for Mesa's ``DataCollector``, by measure name."""
     def flow(key: str) -> Callable:
@@ -217,4 +234,5 @@ def reporters() -> dict[str, Callable]:
         **_secretary_reporters(), **flows, **_county_reporters(), **_cgvo_reporters(),
         **_enterprise_reporters(), **_villager_reporters(), **_cost_reporters(),
         **_development_reporters(),
+        **_party_education_reporters(),
     }

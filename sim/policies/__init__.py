@@ -16,6 +16,7 @@ from sim.policies.cgvo_programme import CgvoProgramme
 from sim.policies.enterprise_party_building import EnterprisePartyBuilding
 from sim.policies.first_secretary import FirstSecretary
 from sim.policies.package import YidingSanyou
+from sim.policies.party_education import PartyEducation
 from sim.policies.pay_floor import PayFloor
 from sim.policies.promotion import CHANNELS, Promotion
 from sim.policies.retirement import Retirement
@@ -23,7 +24,7 @@ from sim.policies.training import Training
 
 FAMILIES: tuple[type[Lever], ...] = (
     YidingSanyou, PayFloor, Promotion, Retirement, Assessment, Training, FirstSecretary,
-    CgvoProgramme, EnterprisePartyBuilding,
+    CgvoProgramme, EnterprisePartyBuilding, PartyEducation,
 )
 
 
@@ -40,6 +41,7 @@ class Policy:
     first_secretary: FirstSecretary
     cgvo: CgvoProgramme
     enterprise: EnterprisePartyBuilding
+    party_education: PartyEducation
 
     @classmethod
     def from_levers(cls, levers: ParameterSet) -> Policy:
@@ -61,6 +63,7 @@ def split_flat_lever(name: str) -> tuple[str, str] | None:
 
 __all__ = [
     "CHANNELS", "FAMILIES", "Assessment", "CgvoProgramme", "EnterprisePartyBuilding",
-    "FirstSecretary", "PayFloor", "Policy", "Promotion", "Retirement", "Training", "YidingSanyou",
+    "FirstSecretary", "PartyEducation", "PayFloor", "Policy", "Promotion", "Retirement", "Training",
+    "YidingSanyou",
     "split_flat_lever",
 ]
