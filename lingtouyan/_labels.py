@@ -26,7 +26,7 @@ UNITS: dict[str, tuple[str, str, float, float]] = {
     "orgs": ("thousand organisations", "万个", 1e-3, 1e-4),
     "years": ("years", "年", 1.0, 1.0),
     "age": ("years of age", "岁", 1.0, 1.0),
-    "ratio_income": ("× local per-capita income", "倍（当地人均纯收入）", 1.0, 1.0),
+    "ratio_income": ("× local per-capita income", "当地人均纯收入的倍数", 1.0, 1.0),
     "yuan_year": ("yuan per year", "元/年", 1.0, 1.0),
     "cost": ("billion yuan per year", "亿元/年", 1e-9, 1e-8),
     "jobs": ("thousand jobs", "万个岗位", 1e-3, 1e-4),
@@ -150,7 +150,7 @@ MEASURES: dict[str, tuple[str, str, str]] = {
 #: Levers, parameters and run settings: override key -> (English, Chinese, unit in English, in Chinese).
 KEYS: dict[str, tuple[str, str, str, str]] = {
     "policy.pay_floor.multiple": ("Pay floor", "基本报酬下限", "× local per-capita income",
-                                  "倍（当地农民人均纯收入）"),
+                                  "当地农民人均纯收入的倍数"),
     "policy.pay_floor.performance_share": ("Performance pay", "绩效报酬", "share of basic pay",
                                            "占基本报酬比例"),
     "policy.promotion.township_leadership_posts_per_1000_villages": (
@@ -180,7 +180,7 @@ KEYS: dict[str, tuple[str, str, str, str]] = {
     "param.secretary.quit_slope": ("Quit response to the post's value", "辞职对职位价值的反应",
                                    "log-odds per unit", "对数几率/单位"),
     "param.secretary.motivation_mean": ("Intrinsic value of the post", "职位内在价值",
-                                        "× local income", "倍当地收入"),
+                                        "× local income", "当地收入的倍数"),
     "seed": ("Seed", "随机种子", "", ""),
     "draw": ("Parameter draw", "参数抽样", "", ""),
     "scale": ("Share of villages simulated", "模拟村庄比例", "", ""),
@@ -189,6 +189,7 @@ KEYS: dict[str, tuple[str, str, str, str]] = {
 #: Words of the figures: key -> (English, Chinese).
 WORDS: dict[str, tuple[str, str]] = {
     "mean": ("mean", "均值"),
+    "median": ("median", "中位数"),
     "seed_band": ("90% band over seeds", "随机种子90%区间"),
     "draw_band": ("90% band over parameter draws", "参数抽样90%区间"),
     "band": ("90% band over seeds", "90%区间（随机种子）"),
@@ -198,7 +199,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "reported_at_most": ("reported: at most", "报告值：不高于"),
     "dominates_draws": ("parameter draws dominate", "参数不确定性占主导"),
     "dominates_seeds": ("seeds dominate", "随机性占主导"),
-    "share_draws": ("share of variance from parameter draws", "参数抽样占方差比例"),
+    "variance_note": ("{which} ({share:.0%} of the variance)", "{which}（占方差{share:.0%}）"),
+    "effect_note": ("effect {lo:g}→{hi:g}: {effect:+.2g} {unit}, same sign in {agree}/{draws} draws",
+                    "{lo:g}→{hi:g}的效应：{effect:+.2g} {unit}，{draws}组参数中{agree}组同号"),
+    "no_effect": ("no effect of the lever", "该政策杠杆无影响"),
+    "window": ("{kind}, {start} to {end}", "{start}至{end}{kind}"),
     "month": ("month", "月份"),
     "as_reported": ("as reported", "实际政策"),
     "no_yiding_sanyou": ("without 一定三有", "无“一定三有”"),
@@ -295,7 +300,9 @@ def unit_scale(measure: str, lang: str) -> float:
 
 
 def axis_label(measure: str, lang: str) -> str:
-    """``name (unit)`` for an axis."""
+    """``name (unit)`` for an axis (full-width brackets in Chinese)."""
+    if lang == "zh":
+        return f"{measure_label(measure, lang)}（{unit_label(measure, lang)}）"
     return f"{measure_label(measure, lang)} ({unit_label(measure, lang)})"
 
 
@@ -318,7 +325,9 @@ def key_label(key: str, lang: str, unit: bool = True) -> str:
         name, u = leaf.label, leaf.unit
     else:
         name, u = key, ""
-    return f"{name} ({u})" if unit and u else name
+    if not (unit and u):
+        return name
+    return f"{name}（{u}）" if lang == "zh" else f"{name} ({u})"
 
 
 __all__ = ["KEYS", "MEASURES", "UNITS", "WORDS", "axis_label", "key_label", "measure_label",

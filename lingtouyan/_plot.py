@@ -75,7 +75,9 @@ def rc(lang: str = "en") -> dict:
     else:
         families = [cjk, LATIN_FAMILY] if lang == "zh" else [LATIN_FAMILY, cjk]
     return {
-        "font.family": "sans-serif",
+        # A list of families, not "sans-serif": matplotlib falls back glyph by glyph only along
+        # font.family itself, so a Chinese word in an English figure still finds its font.
+        "font.family": families,
         "font.sans-serif": families,
         "font.size": 9,
         "axes.titlesize": 9.5,

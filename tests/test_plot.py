@@ -48,7 +48,7 @@ def test_every_measure_has_labels_in_both_languages():
 
 def test_units_and_scales():
     assert _labels.unit_scale("secretary_quit_rate_per_year", "en") == 100
-    assert _labels.axis_label("cost_pay_floor_yuan_per_year", "zh").endswith("(亿元/年)")
+    assert _labels.axis_label("cost_pay_floor_yuan_per_year", "zh").endswith("（亿元/年）")
     assert _labels.key_label("policy.pay_floor.multiple", "en").startswith("Pay floor (")
     # a key without an entry falls back to its leaf label from sim/data
     assert _labels.key_label("param.secretary.time_share", "en").startswith("Local working time")
