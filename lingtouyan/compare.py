@@ -4,7 +4,7 @@ Runs a scenario (default: the calibrated ``as_reported``) over at least 20
 seeds and writes ``compare.csv`` (one row per target: target_id, role,
 reported, reported_low, reported_high, simulated_mean, simulated_p05,
 simulated_p95, rel_error, inside, ...; see docs/CALIBRATION.md), ``compare.md``
-and ``compare.png`` to ``--out``.
+and the figure ``compare.png`` (300 dpi) and ``compare.svg`` to ``--out``.
 """
 
 from __future__ import annotations
@@ -31,16 +31,21 @@ def parser() -> argparse.ArgumentParser:
                    help="calibrated file: 'default' (sim/data/calibrated.yaml), a path, or 'none'")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     p.add_argument("--out", default=None, help="output directory (default: results/compare/<scenario>)")
+    p.add_argument("--lang", default="en", help="language of the figure's labels: en or zh (default en)")
     return p
 
 
 def run(argv: list[str] | None = None) -> int:
     """Validate, run the seeds, write the table, Markdown and figure."""
+    from lingtouyan import _plot
+    from lingtouyan.compare_figure import figure
+    from lingtouyan.compare_figure import title as figure_title
     from sim.calibration import compare
     from sim.calibration.targets import load_targets
     from sim.config import resolve
 
     args = parser().parse_args(argv)
+    _plot.check_lang(args.lang)
     seeds = seeds_arg(args.seeds)
     if len(seeds) < 20:
         raise ConfigError("--seeds", f"at least 20 seeds are needed for the bands, got {len(seeds)}")
@@ -61,11 +66,12 @@ def run(argv: list[str] | None = None) -> int:
     with staged_directory(out) as stage:
         frame.to_csv(stage / "compare.csv", index=False)
         (stage / "compare.md").write_text(compare.markdown(frame, title), encoding="utf-8")
-        compare.figure(frame, stage / "compare.png", title)
+        figure(frame, stage / "compare", figure_title(args.scenario, len(seeds), args.scale, args.lang),
+               args.lang)
     for role, (inside, total) in sorted(compare.summary(frame).items()):
         print(f"  {role:9s} inside their band: {inside:2d} of {total}")
     print(f"  wall time {time.monotonic() - started:.1f} s; outputs in {out}/ "
-          "(compare.csv, compare.md, compare.png)")
+          "(compare.csv, compare.md, compare.png, compare.svg)")
     return 0
 
 
