@@ -200,8 +200,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "dominates_draws": ("parameter draws dominate", "参数不确定性占主导"),
     "dominates_seeds": ("seeds dominate", "随机性占主导"),
     "variance_note": ("{which} ({share:.0%} of the variance)", "{which}（占方差{share:.0%}）"),
-    "effect_note": ("effect {lo:g}→{hi:g}: {effect:+.2g} {unit}, same sign in {agree}/{draws} draws",
-                    "{lo:g}→{hi:g}的效应：{effect:+.2g} {unit}，{draws}组参数中{agree}组同号"),
+    "effect_note": ("effect {lo:g}→{hi:g}: {effect} {unit}, same sign in {agree}/{draws} draws",
+                    "{lo:g}→{hi:g}的效应：{effect}{unit}，{draws}组参数中{agree}组同号"),
     "no_effect": ("no effect of the lever", "该政策杠杆无影响"),
     "window": ("{kind}, {start} to {end}", "{start}至{end}{kind}"),
     "month": ("month", "月份"),
@@ -301,6 +301,14 @@ def measure_label(measure: str, lang: str) -> str:
 def unit_label(measure: str, lang: str) -> str:
     """The unit a measure is shown in, in ``lang``."""
     return UNITS[measure_entry(measure)[2]][_IDX[lang]]
+
+
+def effect_unit(measure: str, lang: str) -> str:
+    """The unit of a difference of a measure (per cent becomes percentage points)."""
+    unit = unit_label(measure, lang)
+    if unit.startswith("%"):
+        return unit.replace("%", "pp", 1) if lang == "en" else unit.replace("%", "个百分点", 1)
+    return unit
 
 
 def unit_scale(measure: str, lang: str) -> float:

@@ -340,6 +340,11 @@ def effect_survival(stats: pd.DataFrame, x: str) -> tuple[float, int, int] | Non
 
 
 # ------------------------------------------------------------------ drawing
+def _signed(x: float) -> str:
+    """``+1.2`` / ``−0.64`` (a true minus sign), two significant digits."""
+    return f"{x:+.2g}".replace("-", "\u2212")
+
+
 def _lines(frame: pd.DataFrame, by: str, scenarios, regions) -> list[tuple[str, str]]:
     pairs = frame[["scenario", "region"]].drop_duplicates()
     out = []
@@ -432,11 +437,11 @@ def draw_curves(frame: pd.DataFrame, x: str, measures: Sequence[str], stat: str,
                 effect, agree, n_draws = survival
                 lo, hi = float(part[x].min()), float(part[x].max())
                 effect_en = (lab.word("no_effect", "en") if agree == 0 else lab.word(
-                    "effect_note", "en").format(lo=lo, hi=hi, effect=effect * lab.unit_scale(
-                        measure, "en"), agree=agree, draws=n_draws, unit=lab.unit_label(measure, "en")))
+                    "effect_note", "en").format(lo=lo, hi=hi, effect=_signed(effect * lab.unit_scale(
+                        measure, "en")), agree=agree, draws=n_draws, unit=lab.effect_unit(measure, "en")))
                 effects.append(lab.word("no_effect", lang) if agree == 0 else lab.word(
-                    "effect_note", lang).format(lo=lo, hi=hi, effect=effect * factor, agree=agree,
-                                                draws=n_draws, unit=lab.unit_label(measure, lang)))
+                    "effect_note", lang).format(lo=lo, hi=hi, effect=_signed(effect * factor), agree=agree,
+                                                draws=n_draws, unit=lab.effect_unit(measure, lang)))
                 notes.append(f"{measure} [{scenario}, {region}]: {effect_en}")
         for target in matching_targets(measure, statistic, targets):
             at = _as_reported(x, lines[0][0] if lines else "as_reported")
