@@ -245,24 +245,28 @@ def matching_targets(measure: str, statistic: Statistic, targets) -> list:
     return out
 
 
-def _draw_target(ax, x: float, target, factor: float, lang: str, colour: str = "black") -> str:
-    """A reported figure at ``x``: point and interval, or a bound with an arrow; returns its legend key."""
+def _draw_target(ax, x: float, target, factor: float, lang: str, colour: str = "black"):
+    """A reported figure at ``x``: point and interval, or a bound with an arrow.
+
+    Returns:
+        Its legend key and handle.
+    """
     low, high = target.low, target.high
     if target.value is None and (low is None) != (high is None):
         bound = (low if low is not None else high) * factor
         up = low is not None
-        ax.plot([x], [bound], marker="_", ms=14, mew=2, color=colour, zorder=5)
+        (handle,) = ax.plot([x], [bound], marker="_", ms=14, mew=2, color=colour, zorder=5)
         ymin, ymax = ax.get_ylim()
         length = 0.12 * (ymax - ymin)
         ax.annotate("", xy=(x, bound + (length if up else -length)), xytext=(x, bound),
                     arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.4}, zorder=5)
-        return "reported_at_least" if up else "reported_at_most"
+        return ("reported_at_least" if up else "reported_at_most"), handle
     point = target.point * factor
     lo = (low if low is not None else target.point) * factor
     hi = (high if high is not None else target.point) * factor
-    ax.errorbar([x], [point], yerr=[[point - lo], [hi - point]], fmt="D", ms=5, color=colour,
-                mfc="white", mew=1.4, capsize=3, lw=1.2, zorder=5)
-    return "reported"
+    handle = ax.errorbar([x], [point], yerr=[[point - lo], [hi - point]], fmt="D", ms=5, color=colour,
+                         mfc="white", mew=1.4, capsize=3, lw=1.2, zorder=5)
+    return "reported", handle
 
 
 # ------------------------------------------------------------------ bands
@@ -447,9 +451,8 @@ def draw_curves(frame: pd.DataFrame, x: str, measures: Sequence[str], stat: str,
             at = _as_reported(x, lines[0][0] if lines else "as_reported")
             if at is None:
                 continue
-            key = _draw_target(ax, at, target, factor, lang)
-            handles.setdefault(lab.word(key, lang), ax.lines[-1] if key != "reported" else
-                               ax.containers[-1])
+            key, handle = _draw_target(ax, at, target, factor, lang)
+            handles.setdefault(lab.word(key, lang), handle)
         ax.set_ylabel(f"{lab.unit_label(measure, lang)}, {statistic.describe(lang)}")
         ax.set_xlabel(lab.key_label(x, lang))
         if shares:
@@ -468,10 +471,11 @@ def draw_curves(frame: pd.DataFrame, x: str, measures: Sequence[str], stat: str,
             ax.set_title(lab.measure_label(measure, lang))
     if title:
         fig.suptitle(title)
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(len(handles), 3),
-               bbox_to_anchor=(0.5, 0.0), frameon=False)
-    fig.tight_layout(rect=(0, 0.06 + 0.03 * (len(handles) > 3), 1, 1))
     plt.setp(axes, xmargin=0.03)
+    fig.tight_layout()
+    # below the panels: saving with a tight bounding box takes the legend in
+    fig.legend(list(handles.values()), list(handles), loc="upper center", ncol=min(len(handles), 3),
+               bbox_to_anchor=(0.5, 0.0), frameon=False)
     return fig, notes
 
 
@@ -508,21 +512,21 @@ def draw_fans(frame: pd.DataFrame, measures: Sequence[str], targets, lang: str, 
         for target in targets:
             if target.measure != measure or target.statistic in ("experiment", "growth"):
                 continue
-            key = _fan_target(ax, target, factor)
-            handles.setdefault(lab.word(key, lang), ax.lines[-1] if key != "reported" else ax.containers[-1])
+            key, handle = _fan_target(ax, target, factor)
+            handles.setdefault(lab.word(key, lang), handle)
         ax.set_title(lab.measure_label(measure, lang))
         ax.set_ylabel(lab.unit_label(measure, lang))
         ax.xaxis.set_major_locator(mdates.YearLocator())
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     if title:
         fig.suptitle(title)
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(len(handles), 4),
+    fig.tight_layout()
+    fig.legend(list(handles.values()), list(handles), loc="upper center", ncol=min(len(handles), 4),
                bbox_to_anchor=(0.5, 0.0), frameon=False)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
-def _fan_target(ax, target, factor: float) -> str:
+def _fan_target(ax, target, factor: float):
     """A reported figure on a fan chart: at its date (stock) or over its window (mean; flow per month)."""
     if target.statistic == "stock":
         at = pd.Timestamp(f"{target.date}-01")
@@ -532,11 +536,13 @@ def _fan_target(ax, target, factor: float) -> str:
     per = 1.0 / months if target.statistic == "flow" else 1.0
     low, high = target.interval
     ys = [y * factor * per for y in (low, high) if math.isfinite(y)]
+    handle = None
     for y in dict.fromkeys(ys):
-        ax.plot([start, end], [y, y], color="black", lw=1.4, solid_capstyle="butt", zorder=5)
+        (handle,) = ax.plot([start, end], [y, y], color="black", lw=1.4, solid_capstyle="butt", zorder=5)
+    suffix = "_monthly" if target.statistic == "flow" else ""
     if target.value is None and (target.low is None) != (target.high is None):
-        return "reported_at_least" if target.low is not None else "reported_at_most"
-    return "reported"
+        return ("reported_at_least" if target.low is not None else "reported_at_most") + suffix, handle
+    return "reported" + suffix, handle
 
 
 # ------------------------------------------------------------------ command
@@ -599,10 +605,14 @@ def run(argv: list[str] | None = None) -> int:
         written = _plot.save(fig, stem)
         plt.close(fig)
     jobs = frame.groupby(["scenario", "draw", "seed", *([x] if x else [])]).ngroups
-    print(f"{PROG}: {len(args.measure)} measure(s) from {jobs:,} jobs -> "
-          + ", ".join(str(p) for p in written))
-    for note in notes:
-        print(f"  {note}")
+    lines = [f"{PROG}: {len(args.measure)} measure(s) from {jobs:,} jobs -> "
+             + ", ".join(str(p) for p in written), *(f"  {note}" for note in notes)]
+    try:
+        print("\n".join(lines), flush=True)
+    except BrokenPipeError:  # the reader has gone (sim-curves ... | head); the figure is written
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 

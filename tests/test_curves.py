@@ -91,11 +91,11 @@ def test_one_sided_targets_are_drawn_as_bounds(tmp_path):
     at_most = Target(id="t", measure=QUIT, statistic="stock", role="fit", report="r", reference={},
                      tolerance=("abs", 0.0), date="2012-06", high=0.5)
     fig, ax = plt.subplots()
-    assert curves._draw_target(ax, 1.0, at_least, 1.0, "en") == "reported_at_least"
-    assert curves._draw_target(ax, 1.0, at_most, 1.0, "en") == "reported_at_most"
+    assert curves._draw_target(ax, 1.0, at_least, 1.0, "en")[0] == "reported_at_least"
+    assert curves._draw_target(ax, 1.0, at_most, 1.0, "en")[0] == "reported_at_most"
     two_sided = Target(id="u", measure=QUIT, statistic="stock", role="fit", report="r", reference={},
                        tolerance=("abs", 0.0), date="2012-06", value=0.5, low=0.4, high=0.6)
-    assert curves._draw_target(ax, 1.0, two_sided, 1.0, "en") == "reported"
+    assert curves._draw_target(ax, 1.0, two_sided, 1.0, "en")[0] == "reported"
     plt.close(fig)
 
 
