@@ -110,23 +110,46 @@ def style(lang: str = "en") -> Iterator[None]:
         yield
 
 
+#: Written into every figure's metadata; a file without it is not replaced.
+CREATOR = "lingtouyan"
+
+
+def written_by_us(path: Path) -> bool:
+    """Whether the figure file at ``path`` carries :data:`CREATOR` in its metadata."""
+    with open(path, "rb") as fh:
+        head = fh.read(64 * 1024)
+    return CREATOR.encode() in head
+
+
 def save(fig, stem: str | Path, formats: tuple[str, ...] = ("png", "svg")) -> list[Path]:
     """Write ``fig`` as ``stem.png`` (:data:`DPI`) and ``stem.svg``, each atomically.
 
+    A file already there is replaced only if one of the project's commands wrote it.
+
     Returns:
         The files written.
+
+    Raises:
+        ConfigError: naming ``--out`` when a file there was not written by the project.
     """
+    from sim.errors import ConfigError
+
     stem = Path(stem)
     if stem.suffix.lower() in (".png", ".svg"):
         stem = stem.with_suffix("")
+    paths = [stem.with_name(f"{stem.name}.{fmt}") for fmt in formats]
+    for path in paths:
+        if path.exists() and not (path.is_file() and written_by_us(path)):
+            raise ConfigError("--out", f"{path} exists and was not written by this project; "
+                              "choose another name or remove it")
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    for fmt in formats:
-        path = stem.with_name(f"{stem.name}.{fmt}")
+    for fmt, path in zip(formats, paths, strict=True):
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        metadata = {"Creator": CREATOR, "Date": None} if fmt == "svg" else {"Software": CREATOR}
         try:
             fig.savefig(tmp, format=fmt, dpi=DPI, bbox_inches="tight", pad_inches=0.05,
-                        metadata={"Date": None} if fmt == "svg" else None)
+                        metadata=metadata)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)

@@ -141,3 +141,16 @@ def test_command_line_error_exits_2(tmp_path):
     result = subprocess.run([str(exe), str(tmp_path / "none")], capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.strip() == f"sim-curves: error: table: no such file or directory: {tmp_path / 'none'}"
+
+
+def test_curves_by_region(tmp_path):
+    table = _table(tmp_path)
+    frame = pd.read_parquet(table)
+    east = frame.assign(region="east", value=frame["value"] * 1.1)
+    (table / "part-00000.parquet").unlink()
+    pd.concat([frame, east]).to_parquet(table / "part-00000.parquet", index=False)
+    stem = tmp_path / "regions"
+    assert curves.run([str(table), "--by", "region", "--region", "all", "--out", str(stem)]) == 0
+    assert stem.with_suffix(".png").exists()
+    with pytest.raises(ConfigError, match="'west' is not in the table"):
+        curves.run([str(table), "--region", "west", "--out", str(stem)])

@@ -60,3 +60,22 @@ def test_bad_language_is_one_clear_error():
 
     with pytest.raises(ConfigError, match="lang: must be one of en, zh"):
         _plot.rc("fr")
+
+
+def test_save_never_replaces_a_file_it_did_not_write(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from sim.errors import ConfigError
+
+    with _plot.style("en"):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1])
+        written = _plot.save(fig, tmp_path / "ours")
+        assert all(_plot.written_by_us(p) for p in written)
+        _plot.save(fig, tmp_path / "ours")  # its own files: replaced
+        (tmp_path / "theirs.svg").write_text("<svg/>")
+        with pytest.raises(ConfigError, match="was not written by this project"):
+            _plot.save(fig, tmp_path / "theirs")
+        plt.close(fig)
+    assert (tmp_path / "theirs.svg").read_text() == "<svg/>"
+    assert not (tmp_path / "theirs.png").exists()
