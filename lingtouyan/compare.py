@@ -4,8 +4,8 @@ Runs a scenario (default: the calibrated ``as_reported``) over at least 20
 seeds and writes ``compare.csv`` (one row per target: target_id, role,
 reported, reported_low, reported_high, simulated_mean, simulated_p05,
 simulated_p95, rel_error, inside, ...; see docs/CALIBRATION.md), ``compare.md``
-and ``compare.png`` to ``--out``, with ``provenance.json`` (command, package
-versions, commit, hashes of the input files).
+and the figure ``compare.png`` (300 dpi) and ``compare.svg`` to ``--out``, with
+``provenance.json`` (command, package versions, commit, hashes of the input files).
 
 The output directory is checked before any seed runs and written atomically:
 it appears complete or not at all. An existing directory is replaced only if
@@ -39,11 +39,15 @@ def parser() -> OneLineParser:
                    help="calibrated file: 'default' (sim/data/calibrated.yaml), a path, or 'none'")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     p.add_argument("--out", default=None, help="output directory (default: results/compare/<scenario>)")
+    p.add_argument("--lang", default="en", help="language of the figure's labels: en or zh (default en)")
     return p
 
 
 def run(argv: list[str] | None = None) -> int:
     """Validate, run the seeds, write the table, Markdown and figure."""
+    from lingtouyan import _plot
+    from lingtouyan.compare_figure import figure
+    from lingtouyan.compare_figure import title as figure_title
     from sim.calibration import compare
     from sim.calibration.calibrated import CALIBRATED_FILE
     from sim.calibration.targets import DEFAULT_TARGETS, load_targets
@@ -51,6 +55,7 @@ def run(argv: list[str] | None = None) -> int:
     from sim.parameters import DATA_DIR
 
     args = parser().parse_args(argv)
+    _plot.check_lang(args.lang)
     seeds = seeds_arg(args.seeds)
     if len(seeds) < 20:
         raise ConfigError("--seeds", f"at least 20 seeds are needed for the bands, got {len(seeds)}")
@@ -80,13 +85,14 @@ def run(argv: list[str] | None = None) -> int:
     with output_directory(out, "--out", PROG, record) as stage:
         frame.to_csv(stage / "compare.csv", index=False)
         (stage / "compare.md").write_text(compare.markdown(frame, title), encoding="utf-8")
-        compare.figure(frame, stage / "compare.png", title)
+        figure(frame, stage / "compare", figure_title(args.scenario, len(seeds), args.scale, args.lang),
+               args.lang)
     overlaps = compare.overlap_summary(frame)
     for group, (inside, total) in compare.summary(frame).items():
         print(f"  {group:20s} mean inside: {inside:2d} of {total:2d}; "
               f"90% seed band overlapping: {overlaps[group][0]:2d}")
     print(f"  wall time {time.monotonic() - started:.1f} s; outputs in {out}/ "
-          "(compare.csv, compare.md, compare.png, provenance.json)")
+          "(compare.csv, compare.md, compare.png, compare.svg, provenance.json)")
     return 0
 
 

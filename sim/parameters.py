@@ -13,7 +13,10 @@ leaf that says what it is and where it comes from::
 
 ``status: source`` needs a ``reference`` (a seed line and its exact quote, or
 an ``external`` public statistic); ``calibrated`` needs ``bounds``;
-``assumed`` needs a ``reason``. The loader rejects unknown and duplicate keys,
+``assumed`` needs a ``reason``. An assumed leaf that matters for the outcomes
+may give ``plausible: {range: [low, high], reason: ...}``, the range over
+which parameter draws of a sweep vary it (``hydra.sweeper.draws``), with
+why that range. The loader rejects unknown and duplicate keys,
 a leaf without a unit and a leaf without its provenance, so a file that
 breaks the discipline never reaches the model.
 """
@@ -84,7 +87,8 @@ class Parameter:
         allowed: Range a user may set, inclusive.
         choices: Allowed strings.
         keys: Allowed keys of a mapping value (``provinces`` = province names).
-        plausible: Range an assumed value plausibly lies in (the band its outcomes carry).
+        plausible: Plausible range ``(low, high)`` of an assumed number (parameter draws).
+        plausible_reason: Why that range.
     """
 
     path: str
@@ -100,6 +104,7 @@ class Parameter:
     keys: str | None = None
     is_series: bool = field(default=False)
     plausible: tuple[float, float] | None = None
+    plausible_reason: str | None = None
 
     def validate_value(self, value: Any, key: str, province_names: frozenset[str]) -> Any:
         """Return ``value`` checked against this leaf's type and range.
@@ -213,14 +218,15 @@ def _parse_leaf(path: str, node: Mapping[str, Any], where: str) -> Parameter:
         if status == "calibrated" and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)  # a calibrated value varies continuously
     allowed = node.get("allowed")
-    plausible = node.get("plausible")
-    for name, pair in (("bounds", bounds), ("allowed", allowed), ("plausible", plausible)):
+    for name, pair in (("bounds", bounds), ("allowed", allowed)):
         if pair is not None and not (
                 isinstance(pair, list) and len(pair) == 2
                 and all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)):
             raise DataFileError(f"{where}: {path}: {name} must be two numbers [low, high], got {pair!r}")
     if allowed is None and bounds is not None:
         allowed = bounds
+    plausible, plausible_reason = _parse_plausible(node.get("plausible"), path, where, status, value,
+                                                   allowed)
     param = Parameter(
         path=path,
         value=value,
@@ -234,16 +240,41 @@ def _parse_leaf(path: str, node: Mapping[str, Any], where: str) -> Parameter:
         choices=tuple(node["choices"]) if node.get("choices") is not None else None,
         keys=node.get("keys"),
         is_series=is_series,
-        plausible=tuple(plausible) if plausible is not None else None,
+        plausible=plausible,
+        plausible_reason=plausible_reason,
     )
-    if plausible is not None and not (isinstance(value, int | float)
-                                      and plausible[0] <= value <= plausible[1]):
-        raise DataFileError(f"{where}: {path}: value {value!r} outside its plausible range {plausible}")
     if status == "calibrated" and isinstance(value, int | float) and not isinstance(value, bool):
         lo, hi = param.bounds
         if not lo <= value <= hi:
             raise DataFileError(f"{where}: {path}: value {value} outside its bounds {list(bounds)}")
     return param
+
+
+def _parse_plausible(node: Any, path: str, where: str, status: str, value: Any,
+                     allowed: list | None) -> tuple[tuple[float, float] | None, str | None]:
+    """The ``plausible`` block of a leaf: ``{range: [low, high], reason: text}``."""
+    if node is None:
+        return None, None
+    where = f"{where}: {path}: plausible"
+    if status != "assumed":
+        raise DataFileError(f"{where}: only an assumed leaf has a plausible range (a calibrated one "
+                            "is drawn from its standard error)")
+    if not isinstance(node, Mapping) or set(node) != {"range", "reason"}:
+        raise DataFileError(f"{where}: must be {{range: [low, high], reason: text}}")
+    pair, reason = node["range"], node["reason"]
+    if not (isinstance(pair, list) and len(pair) == 2
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in pair)
+            and pair[0] < pair[1]):
+        raise DataFileError(f"{where}: range must be two numbers [low, high] with low < high, got {pair!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise DataFileError(f"{where}: only a number can have a plausible range")
+    if not pair[0] <= value <= pair[1]:
+        raise DataFileError(f"{where}: range {pair} must contain the value {value}")
+    if allowed is not None and not (allowed[0] <= pair[0] and pair[1] <= allowed[1]):
+        raise DataFileError(f"{where}: range {pair} must lie inside allowed {list(allowed)}")
+    if not isinstance(reason, str) or not reason.strip():
+        raise DataFileError(f"{where}: needs a reason")
+    return (float(pair[0]), float(pair[1])), reason
 
 
 def _walk(node: Mapping[str, Any], prefix: str, where: str) -> Iterator[Parameter]:

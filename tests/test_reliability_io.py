@@ -305,7 +305,8 @@ def test_sim_compare_twice_replaces_its_own_result(tmp_path, monkeypatch, capsys
         os.umask(old)
     assert (out.stat().st_mode & 0o777) == 0o775  # the umask's permissions, not owner-only
     assert ((out / "compare.csv").stat().st_mode & 0o777) == 0o664
-    assert _entries(out) == [MARKER, "compare.csv", "compare.md", "compare.png", "provenance.json"]
+    assert _entries(out) == [MARKER, "compare.csv", "compare.md", "compare.png", "compare.svg",
+                             "provenance.json"]
     record = json.loads((out / "provenance.json").read_text())
     assert set(record["files"]) >= {"targets", "levers", "parameters", "calibration"}
     assert record["versions"]["mesa"] and record["commit"] and record["seeds"] == list(range(1, 21))

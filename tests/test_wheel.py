@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ("sim", "lingtouyan", "configs", "pyproject.toml", "README.md")
+SOURCES = ("sim", "lingtouyan", "configs", "hydra_plugins", "pyproject.toml", "README.md")
 
 
 def _setuptools_can_build() -> bool:

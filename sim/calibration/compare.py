@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -188,34 +187,3 @@ def _gap(r) -> float:
         width = max((high - low) / 2, width)
     return max(low - m, m - high, 0.0) / width
 
-
-def figure(frame: pd.DataFrame, path: str | Path, title: str) -> None:
-    """Simulated over reported (mean and 90% band) for every target, grouped by report."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = frame.reset_index(drop=True)
-    point = rows.apply(lambda r: r.reported if r.reported is not None and not pd.isna(r.reported)
-                       else (r.reported_low if r.reported_low is not None and not pd.isna(r.reported_low)
-                             else r.reported_high), axis=1).astype(float)
-    fig, ax = plt.subplots(figsize=(9, 0.32 * len(rows) + 1.5))
-    y = np.arange(len(rows))[::-1]
-    for i, r in rows.iterrows():
-        colour = "tab:blue" if r.role == "fit" else "tab:orange"
-        ref = point[i]
-        blo = r.band_low if r.band_low is not None and not pd.isna(r.band_low) else ref
-        bhi = r.band_high if r.band_high is not None and not pd.isna(r.band_high) else ref
-        ax.plot([blo / ref, bhi / ref], [y[i], y[i]], color="0.8", lw=6, solid_capstyle="butt")
-        ax.plot([r.simulated_p05 / ref, r.simulated_p95 / ref], [y[i], y[i]], color=colour, lw=1.5)
-        ax.plot(r.simulated_mean / ref, y[i], "o", color=colour, ms=4)
-    ax.axvline(1.0, color="k", lw=0.8)
-    ax.set_yticks(y, [f"{r.target_id} ({r.reference_line})" for _, r in rows.iterrows()], fontsize=7)
-    ax.set_xscale("log")
-    ax.set_xlabel("simulated / reported (grey: acceptance band; blue fit, orange held out: "
-                  "mean and 90% band)")
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -1,0 +1,354 @@
+"""Human labels of measures, levers, parameters and units, in English and Chinese.
+
+Figures never show code names: :func:`measure_label`, :func:`axis_label`
+and :func:`key_label` give the words and the unit, and :func:`unit_scale`
+the factor a value is shown at (shares and rates as per cent, national
+costs in billions of yuan or 亿元). A measure or key missing from the tables
+falls back to its leaf label from ``sim/data`` (English) or a readable form
+of its name, so a new measure still gets a sensible label.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+#: Units: key -> (English, Chinese, factor in English, factor in Chinese).
+UNITS: dict[str, tuple[str, str, float, float]] = {
+    "rate_year": ("% per year", "%/年", 100.0, 100.0),
+    "share": ("%", "%", 100.0, 100.0),
+    "people": ("people", "人", 1.0, 1.0),
+    "thousand_people": ("thousand people", "万人", 1e-3, 1e-4),
+    "million_people": ("million people", "万人", 1e-6, 1e-4),
+    "per_month": ("people per month", "人/月", 1.0, 1.0),
+    "provinces": ("provinces", "个省", 1.0, 1.0),
+    "firms": ("thousand enterprises", "万家", 1e-3, 1e-4),
+    "orgs": ("thousand organisations", "万个", 1e-3, 1e-4),
+    "years": ("years", "年", 1.0, 1.0),
+    "age": ("years of age", "岁", 1.0, 1.0),
+    "ratio_income": ("× local per-capita income", "当地人均纯收入的倍数", 1.0, 1.0),
+    "yuan_year": ("yuan per year", "元/年", 1.0, 1.0),
+    "cost": ("billion yuan per year", "亿元/年", 1e-9, 1e-8),
+    "jobs": ("thousand jobs", "万个岗位", 1e-3, 1e-4),
+    "instructors": ("instructors", "名指导员", 1.0, 1.0),
+}
+
+#: Measures: name -> (English, Chinese, unit key).
+MEASURES: dict[str, tuple[str, str, str]] = {
+    "secretary_quit_rate_per_year": ("Secretaries quitting", "村党支部书记辞职率", "rate_year"),
+    "secretary_quit_rate_age55plus_per_year": ("Secretaries aged 55+ quitting", "55岁以上书记辞职率",
+                                               "rate_year"),
+    "secretary_vacancy_rate": ("Vacant secretary posts", "书记空缺率", "share"),
+    "secretaries_serving": ("Secretaries in post", "在任村党支部书记", "thousand_people"),
+    "secretary_mean_tenure_years": ("Mean tenure of secretaries", "书记平均任职年限", "years"),
+    "secretary_mean_age_years": ("Mean age of secretaries", "书记平均年龄", "age"),
+    "secretary_college_share": ("College-educated secretaries", "大专以上学历书记比例", "share"),
+    "secretary_capable_share": ("Capable secretaries", "能力较强书记比例", "share"),
+    "secretary_pay_to_income_ratio": ("Secretary pay", "书记报酬", "ratio_income"),
+    "secretary_pay_yuan_per_year": ("Secretary pay", "书记报酬", "yuan_year"),
+    "secretary_post_value_yuan_per_year": ("Value of the post", "职位价值", "yuan_year"),
+    "secretary_entrant_age_years": ("Age of new secretaries", "新任书记年龄", "age"),
+    "secretary_entrant_college_share": ("College-educated new secretaries", "新任书记大专以上学历比例",
+                                        "share"),
+    "secretary_entrant_capable_earner_share": ("New secretaries who are capable earners",
+                                               "新任书记中致富能手比例", "share"),
+    "secretary_entrant_returned_migrant_share": ("New secretaries who are returned migrants",
+                                                 "新任书记中返乡人员比例", "share"),
+    "secretary_entrant_veteran_share": ("New secretaries who are veterans", "新任书记中退伍军人比例",
+                                        "share"),
+    "secretary_entrant_cgvo_share": ("New secretaries who are CGVOs", "新任书记中大学生村官比例",
+                                     "share"),
+    "secretary_quits_per_month": ("Secretaries quitting", "书记辞职人数", "per_month"),
+    "secretary_normal_departures_per_month": ("Secretaries retiring", "书记正常离任人数", "per_month"),
+    "secretary_removals_per_month": ("Secretaries removed", "书记被免职人数", "per_month"),
+    "secretary_lost_elections_per_month": ("Secretaries losing elections", "书记落选人数", "per_month"),
+    "secretary_entrants_per_month": ("New secretaries", "新任书记人数", "per_month"),
+    "promotions_township_leadership_per_month": ("Secretaries into township leadership",
+                                                 "选拔进入乡镇领导班子", "per_month"),
+    "promotions_civil_service_per_month": ("Secretaries into the civil service", "考录为乡镇公务员",
+                                           "per_month"),
+    "promotions_institution_per_month": ("Secretaries into public institutions", "选聘为事业编制人员",
+                                         "per_month"),
+    "cgvo_applicants_per_month": ("CGVO applicants", "大学生村官报名人数", "per_month"),
+    "cgvo_recruits_per_month": ("CGVOs recruited", "大学生村官选聘人数", "per_month"),
+    "cgvo_ventures_started_per_month": ("CGVO ventures started", "大学生村官新创业项目", "per_month"),
+    "enterprise_admissions_per_month": ("Party admissions in enterprises", "非公企业发展党员",
+                                        "per_month"),
+    "party_admissions_rural_per_month": ("Rural party admissions", "农村发展党员", "per_month"),
+    "county_share_pay_floor": ("Counties paying the pay floor", "落实基本报酬的涉农县比例", "share"),
+    "county_share_pension": ("Counties insuring secretaries", "为书记办理养老保险的涉农县比例",
+                             "share"),
+    "county_share_departure_subsidy": ("Counties with a departure subsidy",
+                                       "建立离任生活补助的涉农县比例", "share"),
+    "county_share_other_cadre_pay": ("Counties paying other village cadres",
+                                     "统筹其他村干部报酬的涉农县比例", "share"),
+    "provinces_all_counties_pay_floor": ("Provinces where every county pays the floor",
+                                         "所有县落实基本报酬的省份", "provinces"),
+    "provinces_all_counties_pension": ("Provinces where every county insures", "所有县办理养老保险的省份",
+                                       "provinces"),
+    "provinces_all_counties_departure_subsidy": ("Provinces where every county has the subsidy",
+                                                 "所有县建立离任补助的省份", "provinces"),
+    "provinces_all_counties_other_cadre_pay": ("Provinces where every county pays other cadres",
+                                               "所有县统筹其他村干部报酬的省份", "provinces"),
+    "cgvo_in_post": ("CGVOs in post", "在岗大学生村官", "thousand_people"),
+    "cgvo_recruited_cumulative": ("CGVOs recruited since 2008", "累计选聘大学生村官",
+                                  "thousand_people"),
+    "cgvo_completed_service_cumulative": ("CGVOs who completed service", "期满大学生村官",
+                                          "thousand_people"),
+    "cgvo_exits_village_post_cumulative": ("CGVO exits to village posts", "留村任职", "thousand_people"),
+    "cgvo_exits_civil_service_cumulative": ("CGVO exits to the civil service", "考录公务员",
+                                            "thousand_people"),
+    "cgvo_exits_own_business_cumulative": ("CGVO exits to own business", "自主创业",
+                                           "thousand_people"),
+    "cgvo_exits_other_job_cumulative": ("CGVO exits to other jobs", "另行择业", "thousand_people"),
+    "cgvo_exits_further_study_cumulative": ("CGVO exits to further study", "继续学习深造",
+                                            "thousand_people"),
+    "cgvo_exits_township_leadership_cumulative": ("CGVOs into township leadership",
+                                                  "进入乡镇领导班子的大学生村官", "thousand_people"),
+    "cgvo_exits_early_quit_cumulative": ("CGVOs who left early", "提前离岗的大学生村官",
+                                         "thousand_people"),
+    "cgvo_in_two_committees": ("CGVOs in the two committees", "进入村“两委”的大学生村官",
+                               "thousand_people"),
+    "cgvo_as_secretary": ("CGVOs as village secretary", "担任村党支部书记的大学生村官",
+                          "thousand_people"),
+    "cgvo_as_director": ("CGVOs as village director", "担任村委会主任的大学生村官",
+                         "thousand_people"),
+    "cgvo_as_deputy": ("CGVOs as deputy", "担任副职的大学生村官", "thousand_people"),
+    "cgvo_venturing": ("CGVOs running a venture", "创业的大学生村官", "thousand_people"),
+    "cgvo_cooperatives": ("CGVO cooperatives", "大学生村官领办合作社", "thousand_people"),
+    "cgvo_venture_jobs": ("Jobs in CGVO ventures", "大学生村官创业带动就业", "jobs"),
+    "cgvo_reserve_listed": ("CGVOs listed as reserve cadres", "列为后备干部的大学生村官",
+                            "thousand_people"),
+    "cgvo_degree_share": ("CGVOs with a bachelor's degree", "本科以上学历大学生村官比例", "share"),
+    "cgvo_party_share": ("CGVOs who are party members", "党员大学生村官比例", "share"),
+    "cgvo_elite_share": ("CGVOs from leading universities", "重点高校毕业大学生村官比例", "share"),
+    "cgvo_village_coverage_share": ("Villages with a CGVO", "有大学生村官的村比例", "share"),
+    "enterprise_coverage_share": ("Enterprises covered by a party organisation", "党组织覆盖的非公企业比例",
+                                  "share"),
+    "enterprises_covered": ("Enterprises covered", "党组织覆盖的非公企业", "firms"),
+    "enterprise_party_orgs": ("Party organisations in enterprises", "非公企业党组织", "orgs"),
+    "enterprise_party_members": ("Party members in enterprises", "非公企业党员", "thousand_people"),
+    "enterprise_member_employee_share": ("Party members among employees", "职工中党员比例", "share"),
+    "enterprise_instructors": ("Party-building instructors", "党建指导员", "instructors"),
+    "villager_income_yuan_per_year": ("Villagers' income", "农民人均纯收入", "yuan_year"),
+    "villager_migrant_share": ("Villagers away as migrants", "外出务工村民比例", "share"),
+    "party_applicants_rural": ("Rural applicants to the party", "农村入党申请人", "million_people"),
+    "party_activists_rural": ("Rural party activists", "农村入党积极分子", "million_people"),
+    "party_members_rural": ("Rural party members", "农村党员", "million_people"),
+    "party_admissions_rural_under35_share": ("Rural admissions under 35", "农村新党员中35岁以下比例",
+                                             "share"),
+    "cost_pay_floor_yuan_per_year": ("Cost of secretaries' basic pay", "书记基本报酬支出", "cost"),
+    "cost_other_cadre_pay_yuan_per_year": ("Cost of other cadres' pay", "其他村干部报酬支出", "cost"),
+    "cost_pension_yuan_per_year": ("Cost of pension insurance", "养老保险支出", "cost"),
+    "cost_departure_subsidy_yuan_per_year": ("Cost of departure subsidies", "离任生活补助支出", "cost"),
+    "cost_training_yuan_per_year": ("Cost of training", "培训支出", "cost"),
+    "cost_cgvo_subsidy_yuan_per_year": ("Cost of CGVO subsidies", "大学生村官补贴支出", "cost"),
+    "cost_cgvo_training_yuan_per_year": ("Cost of CGVO training", "大学生村官培训支出", "cost"),
+    "cost_instructors_yuan_per_year": ("Cost of instructors", "党建指导员支出", "cost"),
+}
+
+#: Levers, parameters and run settings: override key -> (English, Chinese, unit in English, in Chinese).
+KEYS: dict[str, tuple[str, str, str, str]] = {
+    "policy.pay_floor.multiple": ("Pay floor", "基本报酬下限", "× local per-capita income",
+                                  "当地农民人均纯收入的倍数"),
+    "policy.pay_floor.performance_share": ("Performance pay", "绩效报酬", "share of basic pay",
+                                           "占基本报酬比例"),
+    "policy.promotion.township_leadership_posts_per_1000_villages": (
+        "Township leadership posts", "乡镇领导班子职位", "per 1000 villages per year", "个/千村/年"),
+    "policy.promotion.civil_service_posts_per_1000_villages": (
+        "Civil-service posts", "公务员职位", "per 1000 villages per year", "个/千村/年"),
+    "policy.promotion.institution_posts_per_1000_villages": (
+        "Public-institution posts", "事业编制职位", "per 1000 villages per year", "个/千村/年"),
+    "policy.promotion.min_tenure_years": ("Tenure needed to apply", "报考所需任职年限", "years", "年"),
+    "policy.retirement.departure_subsidy_min_years": ("Years needed for the departure subsidy",
+                                                      "享受离任补助所需年限", "years", "年"),
+    "policy.retirement.departure_subsidy_per_tenure_year": (
+        "Departure subsidy", "离任生活补助", "share of pay per year served", "每任职一年占报酬比例"),
+    "policy.retirement.pension_subsidy_yuan_per_year": ("Pension subsidy", "养老保险补贴",
+                                                        "yuan per year", "元/年"),
+    "policy.training.secretary_days_per_year": ("Training", "培训", "days per year", "天/年"),
+    "policy.cgvo.annual_plan": ("CGVO recruitment plan", "大学生村官年度选聘计划", "posts per year",
+                                "人/年"),
+    "policy.cgvo.subsidy_west": ("Central CGVO subsidy, west", "西部大学生村官中央补贴",
+                                 "yuan per year", "元/年"),
+    "policy.cgvo.civil_service_reserved_share": ("Civil-service places reserved for CGVOs",
+                                                 "公务员定向招录大学生村官比例", "share", "比例"),
+    "policy.enterprise.instructors": ("Party-building instructors", "党建指导员", "instructors",
+                                      "名"),
+    "param.secretary.quit_intercept": ("Quit intercept", "辞职倾向截距", "log-odds per year",
+                                       "对数几率/年"),
+    "param.secretary.quit_slope": ("Quit response to the post's value", "辞职对职位价值的反应",
+                                   "log-odds per unit", "对数几率/单位"),
+    "param.secretary.motivation_mean": ("Intrinsic value of the post", "职位内在价值",
+                                        "× local income", "当地收入的倍数"),
+    "seed": ("Seed", "随机种子", "", ""),
+    "draw": ("Parameter draw", "参数抽样", "", ""),
+    "scale": ("Share of villages simulated", "模拟村庄比例", "", ""),
+}
+
+#: Words of the figures: key -> (English, Chinese).
+WORDS: dict[str, tuple[str, str]] = {
+    "mean": ("mean", "均值"),
+    "median": ("median", "中位数"),
+    "seed_band": ("90% band over seeds", "随机种子90%区间"),
+    "draw_band": ("90% band over parameter draws", "参数抽样90%区间"),
+    "band": ("90% band over seeds", "90%区间（随机种子）"),
+    "band50": ("50% band", "50%区间"),
+    "reported": ("reported", "报告值"),
+    "reported_at_least": ("reported: at least", "报告值：不低于"),
+    "reported_at_most": ("reported: at most", "报告值：不高于"),
+    "reported_monthly": ("reported total ÷ months of its window", "报告总数÷月数"),
+    "reported_at_least_monthly": ("reported total ÷ months: at least", "报告总数÷月数：不低于"),
+    "reported_at_most_monthly": ("reported total ÷ months: at most", "报告总数÷月数：不高于"),
+    "dominates_draws": ("parameter draws dominate", "参数不确定性占主导"),
+    "dominates_seeds": ("seeds dominate", "随机性占主导"),
+    "variance_note": ("{which} ({share:.0%} of the variance)", "{which}（占方差{share:.0%}）"),
+    "effect_note": ("effect {lo:g}→{hi:g}: {effect} {unit}, same sign in {agree}/{draws} draws",
+                    "{lo:g}→{hi:g}的效应：{effect}{unit}，{draws}组参数中{agree}组同号"),
+    "no_effect": ("no effect of the lever", "该政策杠杆无影响"),
+    "window": ("{kind}, {start} to {end}", "{start}至{end}{kind}"),
+    "month": ("month", "月份"),
+    "as_reported": ("as reported", "实际政策"),
+    "no_yiding_sanyou": ("without 一定三有", "无“一定三有”"),
+    "national": ("national", "全国"),
+    "east": ("East", "东部"),
+    "central": ("Central", "中部"),
+    "west": ("West", "西部"),
+    "fit": ("fit target", "拟合目标"),
+    "held_out": ("held-out target", "保留检验目标"),
+    "acceptance": ("acceptance band", "接受区间"),
+    "sim_mean": ("simulated mean", "模拟均值"),
+    "sim_band": ("simulated 90% band over seeds", "模拟90%区间（随机种子）"),
+    "ratio_axis": ("simulated / reported", "模拟值 / 报告值"),
+    "one_sided": ("one-sided target (open end)", "单侧目标（开放端）"),
+    "compare_note": ("line: 90% band of the simulation over seeds; marker: simulated mean",
+                     "线：模拟值的随机种子90%区间；标记：模拟均值"),
+    "compare_title": ("Reported figures and the simulation: {scenario}, {seeds} seeds, scale {scale:g}",
+                      "报告数据与模拟：{scenario}，{seeds}个随机种子，模拟比例{scale:g}"),
+    "R1 village secretaries": ("R1 village secretaries", "R1 村党支部书记"),
+    "R2 non-public enterprises": ("R2 non-public enterprises", "R2 非公有制企业党建"),
+    "R4 CGVOs": ("R4 CGVOs", "R4 大学生村官"),
+    "R11 party membership": ("R11 party membership", "R11 发展党员"),
+    "anhui_instructors": ("a year after Anhui's 5,000 instructors", "安徽选派约5000名党建指导员后一年"),
+    "inside": ("inside", "在区间内"),
+    "outside": ("outside", "在区间外"),
+    "total": ("total", "合计"),
+    "mean_over": ("mean", "均值"),
+    "stock_at": ("at", "时点"),
+    "growth": ("growth", "增长倍数"),
+    "seeds": ("seeds", "个随机种子"),
+    "draws": ("draws", "组参数"),
+}
+
+#: Provinces' Chinese names (the province table uses English names).
+PROVINCES_ZH = {
+    "Beijing": "北京", "Tianjin": "天津", "Hebei": "河北", "Shanxi": "山西", "Inner Mongolia": "内蒙古",
+    "Liaoning": "辽宁", "Jilin": "吉林", "Heilongjiang": "黑龙江", "Shanghai": "上海", "Jiangsu": "江苏",
+    "Zhejiang": "浙江", "Anhui": "安徽", "Fujian": "福建", "Jiangxi": "江西", "Shandong": "山东",
+    "Henan": "河南", "Hubei": "湖北", "Hunan": "湖南", "Guangdong": "广东", "Guangxi": "广西",
+    "Hainan": "海南", "Chongqing": "重庆", "Sichuan": "四川", "Guizhou": "贵州", "Yunnan": "云南",
+    "Tibet": "西藏", "Shaanxi": "陕西", "Gansu": "甘肃", "Qinghai": "青海", "Ningxia": "宁夏",
+    "Xinjiang": "新疆",
+}
+
+_IDX = {"en": 0, "zh": 1}
+
+
+def word(key: str, lang: str) -> str:
+    """A word of the figures in ``lang`` (the key itself when unknown)."""
+    pair = WORDS.get(key)
+    return pair[_IDX[lang]] if pair else key
+
+
+def region_label(region: str, lang: str) -> str:
+    """``national``, ``east``... or a province, in ``lang``."""
+    if region in WORDS:
+        return word(region, lang)
+    if lang == "zh":
+        return PROVINCES_ZH.get(region, region)
+    return region
+
+
+def scenario_label(scenario: str, lang: str) -> str:
+    """A scenario's name in ``lang`` (its code name, spaced, when it has no label)."""
+    if scenario in WORDS:
+        return word(scenario, lang)
+    return scenario.replace("_", " ")
+
+
+def _unit_of_name(measure: str) -> str:
+    if measure.startswith("cost_"):
+        return "cost"
+    for suffix, unit in (("_rate_per_year", "rate_year"), ("_per_month", "per_month"),
+                         ("_share", "share"), ("_rate", "share"), ("_yuan_per_year", "yuan_year"),
+                         ("_years", "years")):
+        if measure.endswith(suffix):
+            return unit
+    return "people"
+
+
+def measure_entry(measure: str) -> tuple[str, str, str]:
+    """``(English, Chinese, unit key)`` of a measure; a readable form of its name if unlisted."""
+    if measure in MEASURES:
+        return MEASURES[measure]
+    text = re.sub(r"_(per_month|per_year|yuan_per_year|cumulative)$", "", measure).replace("_", " ")
+    text = text[:1].upper() + text[1:]
+    return (text, text, _unit_of_name(measure))
+
+
+def measure_label(measure: str, lang: str) -> str:
+    """A measure's name in ``lang``, without its unit."""
+    return measure_entry(measure)[_IDX[lang]]
+
+
+def unit_label(measure: str, lang: str) -> str:
+    """The unit a measure is shown in, in ``lang``."""
+    return UNITS[measure_entry(measure)[2]][_IDX[lang]]
+
+
+def effect_unit(measure: str, lang: str) -> str:
+    """The unit of a difference of a measure (per cent becomes percentage points)."""
+    unit = unit_label(measure, lang)
+    if unit.startswith("%"):
+        return unit.replace("%", "pp", 1) if lang == "en" else unit.replace("%", "个百分点", 1)
+    return unit
+
+
+def unit_scale(measure: str, lang: str) -> float:
+    """Factor from the measure's own unit to the unit it is shown in."""
+    return UNITS[measure_entry(measure)[2]][2 + _IDX[lang]]
+
+
+def axis_label(measure: str, lang: str) -> str:
+    """``name (unit)`` for an axis (full-width brackets in Chinese)."""
+    if lang == "zh":
+        return f"{measure_label(measure, lang)}（{unit_label(measure, lang)}）"
+    return f"{measure_label(measure, lang)} ({unit_label(measure, lang)})"
+
+
+@functools.lru_cache(maxsize=1)
+def _leaves() -> dict:
+    from sim.parameters import load_levers, load_world_parameters
+
+    out = {f"policy.{k}": v for k, v in load_levers().items()}
+    out.update({f"param.{k}": v for k, v in load_world_parameters().items()})
+    return out
+
+
+def key_label(key: str, lang: str, unit: bool = True) -> str:
+    """A lever's, parameter's or run setting's name in ``lang``, with its unit when it has one."""
+    if key in KEYS:
+        en, zh, unit_en, unit_zh = KEYS[key]
+        name, u = (en, unit_en) if lang == "en" else (zh, unit_zh)
+    elif key in _leaves():
+        leaf = _leaves()[key]
+        name, u = leaf.label, leaf.unit
+    else:
+        name, u = key, ""
+    if not (unit and u):
+        return name
+    return f"{name}（{u}）" if lang == "zh" else f"{name} ({u})"
+
+
+__all__ = ["KEYS", "MEASURES", "UNITS", "WORDS", "axis_label", "key_label", "measure_label",
+           "region_label", "scenario_label", "unit_label", "unit_scale", "word"]
