@@ -529,6 +529,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="instead of the benchmark, profile one run at SCALE with cProfile")
     parser.add_argument("--profile-top", type=int, default=30, metavar="N",
                         help="entries shown per profile table (default: 30)")
+    parser.add_argument("--demo", action="store_true",
+                        help="instead, months per second of the classroom page (sim-demo)")
     parser.add_argument("--child-scale", type=float, help=argparse.SUPPRESS)
     return parser
 
@@ -541,6 +543,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.profile is not None:
         print(profile_run(args.profile, args.seed, args.profile_top))
+        return 0
+    if args.demo:
+        from lingtouyan.demo.bench import demo_benchmark, format_demo_report
+
+        print(format_demo_report(demo_benchmark(seed=args.seed, repeat=args.repeat)))
         return 0
     if args.repeat < 1 or args.quit_agents < 1 or args.quit_months < 1:
         _parser().error("--repeat, --quit-agents and --quit-months must be at least 1")
