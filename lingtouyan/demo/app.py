@@ -99,7 +99,7 @@ def village_map(model: ClassroomModel):
     table = state.village_table(model)
     spec = charts.map_spec(table, _layout(model), province_labels(model, language), language,
                            details=state.secretary_columns(model), selected=chosen_village.value)
-    with solara.Column(style={"font-family": FONT_FAMILY}) as column:
+    with solara.Column(style={"font-family": FONT_FAMILY}, classes=["demo-map"]) as column:
         solara.HTML(tag="div", unsafe_innerHTML=f"{text('month', language)}: "
                     f"<b class='demo-month'>{state.current_month(model)}</b>",
                     style={"font-size": "26px", "font-family": FONT_FAMILY})
@@ -143,7 +143,7 @@ def outcome_panels(model: ClassroomModel):
     language = lang.value
     reference = reference_outcomes(model.config.scale, model.config.seed, model.config.end)
     spec = charts.outcome_spec(model.series(), reference, language, model.config.start, model.config.end)
-    with solara.Column(style={"font-family": FONT_FAMILY}) as column:
+    with solara.Column(style={"font-family": FONT_FAMILY}, classes=["demo-panels"]) as column:
         solara.HTML(tag="div", unsafe_innerHTML=text("plots_title", language),
                     style={"font-size": "18px", "font-family": FONT_FAMILY})
         vega_chart(spec)
@@ -173,8 +173,9 @@ def Page():  # noqa: N802 - Solara serves the component named Page
 
     with solara.Sidebar():
         with solara.Card(text("language", language)):
-            solara.ToggleButtonsSingle(value=language, values=list(LANGUAGES), on_value=lang.set,
-                                       classes=["demo-language"])
+            names = {"中文": "zh", "English": "en"}
+            solara.ToggleButtonsSingle(value=next(k for k, v in names.items() if v == language),
+                                       values=list(names), on_value=lambda name: lang.set(names[name]))
         with solara.Card(text("preset", language)):
             names = {text(p, language): p for p in PRESETS}
             solara.Select(text("preset", language), value=text(chosen_preset.value, language),
