@@ -20,7 +20,7 @@ def test_lesson_blocks_run_and_draw_their_figures(tmp_path, monkeypatch):
     monkeypatch.chdir(LESSON.parents[1])
     namespace: dict = {"__name__": "lesson"}
     for i, block in enumerate(blocks):
-        exec(compile(block, f"{LESSON.name} block {i}", "exec"), namespace)  # noqa: S102
+        exec(compile(block, f"{LESSON.name} block {i}", "exec"), namespace)
     drawn = sorted(p.name for p in tmp_path.glob("*.png"))
     shown = sorted(Path(m).name for m in re.findall(r"\]\((figures/lesson_[^)]+\.png)\)", text))
     assert drawn == shown
