@@ -189,3 +189,13 @@ def test_cdn_dir_links_the_version_ranges(tmp_path):
         assert (target / wanted).resolve().name.startswith(package + "@")
     assert (target / "@widgetti" / "solara-vuetify-app@10.1.1").is_dir()
     prepare_cdn_dir(target, source)  # a second call keeps what is there
+
+
+def test_demo_benchmark_reports_its_figures():
+    from lingtouyan.demo.bench import demo_benchmark, format_demo_report
+
+    result = demo_benchmark(scale=0.001, repeat=1)
+    assert result["months"] == 60
+    assert result["months_per_s_model"] > result["months_per_s_with_redraw"] > 0
+    assert result["months_per_s_playing"] > 0
+    assert "months/s" in format_demo_report(result)

@@ -26,8 +26,8 @@ from lingtouyan.demo.presets import PRESETS, preset
 
 #: Environment variable ``sim-demo --lang`` sets: the page's first language.
 LANG_ENV = "LINGTOUYAN_DEMO_LANG"
-#: Milliseconds between steps while playing, and steps per redraw.
-PLAY_INTERVAL_MS, RENDER_INTERVAL = 150, 2
+#: Milliseconds between steps while playing, and steps per redraw (timed by ``sim-bench --demo``).
+PLAY_INTERVAL_MS, RENDER_INTERVAL = 60, 2
 
 lang = solara.reactive(os.environ.get(LANG_ENV, "zh") if os.environ.get(LANG_ENV) in LANGUAGES else "zh")
 chosen_village = solara.reactive(None)
