@@ -638,6 +638,8 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"processes of the parallel variants (default: {SWEEP_JOBS})")
     parser.add_argument("--sweep-scale", type=float, default=0.01,
                         help="scale of the sweep's runs (default: 0.01, sim-run's default)")
+    parser.add_argument("--demo", action="store_true",
+                        help="instead, months per second of the classroom page (sim-demo)")
     parser.add_argument("--child-scale", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--child-sweep", help=argparse.SUPPRESS)
     return parser
@@ -667,6 +669,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             with open(args.json, "w", encoding="utf-8") as f:
                 json.dump(report, f, indent=2)
                 f.write("\n")
+        return 0
+    if args.demo:
+        from lingtouyan.demo.bench import demo_benchmark, format_demo_report
+
+        print(format_demo_report(demo_benchmark(seed=args.seed, repeat=args.repeat)))
         return 0
     if args.repeat < 1 or args.quit_agents < 1 or args.quit_months < 1:
         _parser().error("--repeat, --quit-agents and --quit-months must be at least 1")

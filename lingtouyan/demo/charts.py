@@ -1,0 +1,319 @@
+"""The page's pictures as Altair charts: the village map and the outcome panels.
+
+Charts are built from plain arrays and tables: the village table of
+:mod:`lingtouyan.demo.state` for the map, the wide outcome table (one row per
+month) of the current run and of the "as reported" reference run for the
+panels, and the reported figures of ``sim/data/targets.yaml`` as markers.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from lingtouyan.demo.labels import FONT_FAMILY, text
+from lingtouyan.demo.layout import MapLayout
+from lingtouyan.demo.state import STATES, VillageTable
+
+#: Colour of each secretary state (colour-blind safe, after Okabe and Ito).
+STATE_COLOURS = {"capable": "#009e73", "weak": "#b9dfc9", "vacant": "#d55e00",
+                 "just_promoted": "#0072b2", "just_quit": "#e69f00"}
+FONT_SIZE = 14
+TITLE_SIZE = 16
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One outcome panel.
+
+    Attributes:
+        key: Label key of the panel's title.
+        measures: ``(measure, label key)`` of each line.
+        factor: Multiplier of the measure for display (100 for percentages).
+        cumulative_from: Sum the monthly flow from this month on (``YYYY-MM``), or None.
+        smooth_months: Moving average over this many months (1: none).
+    """
+
+    key: str
+    measures: tuple[tuple[str, str], ...]
+    factor: float = 1.0
+    cumulative_from: str | None = None
+    smooth_months: int = 1
+
+
+CHANNEL_KEYS = ("township_leadership", "civil_service", "institution")
+EXIT_KEYS = ("village_post", "civil_service", "own_business", "other_job", "further_study",
+             "township_leadership", "early_quit")
+PANELS = (
+    Panel("quit_rate", (("secretary_quit_rate_per_year", "quit_rate"),), 100.0, smooth_months=12),
+    Panel("vacancy", (("secretary_vacancy_rate", "vacancy"),), 100.0),
+    Panel("entrant_age", (("secretary_entrant_age_years", "entrant_age"),)),
+    Panel("entrant_college", (("secretary_entrant_college_share", "entrant_college"),), 100.0),
+    Panel("promotions", tuple((f"promotions_{c}_per_month", c) for c in CHANNEL_KEYS),
+          cumulative_from="2009-01"),
+    Panel("cgvo_in_post", (("cgvo_in_post", "cgvo_in_post"),)),
+    Panel("cgvo_exits", tuple((f"cgvo_exits_{r}_cumulative", r) for r in EXIT_KEYS)),
+    Panel("enterprise_coverage", (("enterprise_coverage_share", "enterprise_coverage"),), 100.0),
+)
+
+
+def _month_start(dates: Sequence[str]) -> list[str]:
+    return [f"{d}-01" for d in dates]
+
+
+def panel_lines(panel: Panel, wide: pd.DataFrame) -> list[tuple[str, list[str], np.ndarray]]:
+    """The panel's lines from a wide outcome table: ``(line key, dates, values in display units)``."""
+    dates = list(wide.index)
+    lines = []
+    for measure, key in panel.measures:
+        if measure not in wide:
+            continue
+        values = wide[measure].to_numpy(float)
+        if panel.cumulative_from is not None:
+            counted = np.asarray([d >= panel.cumulative_from for d in dates], bool)
+            values = np.where(counted, np.cumsum(np.where(counted, values, 0.0)), np.nan)
+        if panel.smooth_months > 1 and len(values):
+            filled = np.nan_to_num(values)
+            present = np.isfinite(values).astype(float)
+            window = np.ones(panel.smooth_months)
+            total = np.convolve(filled, window)[:len(values)]
+            count = np.convolve(present, window)[:len(values)]
+            values = np.divide(total, count, out=np.full(len(values), np.nan), where=count > 0)
+        lines.append((key, dates, values * panel.factor))
+    return lines
+
+
+def panel_values(panel: Panel, wide: pd.DataFrame) -> pd.DataFrame:
+    """The panel's lines as a table: ``date`` (first day of the month), ``line``, ``value``."""
+    rows = [(f"{d}-01", key, v) for key, dates, values in panel_lines(panel, wide)
+            for d, v in zip(dates, values.tolist(), strict=True) if math.isfinite(v)]
+    return pd.DataFrame(rows, columns=["date", "line", "value"])
+
+
+def _line_records(panel: Panel, wide: pd.DataFrame, lang: str) -> list[dict]:
+    out = []
+    for key, dates, values in panel_lines(panel, wide):
+        label = text(key, lang)
+        out += [{"date": f"{d}-01", "label": label, "value": v}
+                for d, v in zip(dates, values.tolist(), strict=True) if math.isfinite(v)]
+    return out
+
+
+@functools.cache
+def _targets():
+    from sim.calibration.targets import load_targets
+
+    return tuple(load_targets())
+
+
+def panel_targets(panel: Panel) -> pd.DataFrame:
+    """Reported figures the panel can show: ``date, line, value, low, high, id``.
+
+    A stock is marked at its date; a flow is marked at the end of its window
+    when the panel sums the flow from the window's start.
+    """
+    rows = []
+    for measure, key in panel.measures:
+        for t in _targets():
+            if t.measure != measure:
+                continue
+            if t.statistic == "stock" and panel.cumulative_from is None and panel.smooth_months == 1:
+                date = t.date
+            elif t.statistic == "flow" and t.start == panel.cumulative_from:
+                date = t.end
+            else:
+                continue
+            low, high = t.interval
+            point = t.point
+            rows.append({"date": f"{date}-01", "line": key, "value": point * panel.factor,
+                         "low": (low if math.isfinite(low) else point) * panel.factor,
+                         "high": (high if math.isfinite(high) else point) * panel.factor, "id": t.id})
+    return pd.DataFrame(rows, columns=["date", "line", "value", "low", "high", "id"])
+
+
+@functools.lru_cache(maxsize=16)
+def outcome_template(lang: str, start: str, end: str, width: int = 220, height: int = 125,
+                     columns: int = 2) -> dict:
+    """The Vega-Lite spec of the outcome panels, its data left to name (``p<i>_run``, ``_ref``, ``_target``).
+
+    This run is solid, the reference run faint and dashed, reported figures
+    black diamonds with their interval.
+    """
+    domain = [f"{start}-01", f"{end}-01"]
+    x = alt.X("date:T", title=None, scale=alt.Scale(domain=domain),
+              axis=alt.Axis(format="%Y", tickCount="year", labelFontSize=FONT_SIZE - 1))
+    y = alt.Y("value:Q", title=None, axis=alt.Axis(labelFontSize=FONT_SIZE - 1, format="~s"),
+              scale=alt.Scale(zero=False))
+    tip = [alt.Tooltip("date:T", format="%Y-%m", title=text("date", lang)),
+           alt.Tooltip("label:N", title=text("series", lang)),
+           alt.Tooltip("value:Q", format=",.3~r", title=text("value", lang))]
+    charts = []
+    for i, panel in enumerate(PANELS):
+        names = [k for _, k in panel.measures]
+        if len(names) > 1:
+            colour = alt.Color("label:N", scale=alt.Scale(domain=[text(k, lang) for k in names]),
+                               legend=alt.Legend(title=None, orient="bottom", columns=2,
+                                                 labelFontSize=FONT_SIZE - 2, symbolSize=120,
+                                                 labelLimit=220))
+        else:
+            colour = alt.value("#1f4e79")
+        ref = alt.Chart(alt.Data(name=f"p{i}_ref")).mark_line(strokeWidth=2, opacity=0.35,
+                                                             strokeDash=[5, 3]).encode(
+            x=x, y=y, color=colour, detail="label:N")
+        run = alt.Chart(alt.Data(name=f"p{i}_run")).mark_line(strokeWidth=2.5).encode(
+            x=x, y=y, color=colour, detail="label:N", tooltip=tip)
+        layers = [ref, run]
+        marks = alt.Chart(alt.Data(name=f"p{i}_target"))
+        rule = marks.mark_rule(strokeWidth=2, color="#222").encode(x=x, y="low:Q", y2="high:Q")
+        diamond = marks.mark_point(shape="diamond", size=120, filled=True, color="#222", opacity=1,
+                                   stroke="white", strokeWidth=1).encode(
+            x=x, y="value:Q", tooltip=[alt.Tooltip("label:N", title=text("reported", lang)),
+                                       alt.Tooltip("value:Q", format=",.4~r", title=text("value", lang)),
+                                       alt.Tooltip("date:T", format="%Y-%m", title=text("date", lang))])
+        if len(panel_targets(panel)):
+            layers += [rule, diamond]
+        charts.append(alt.layer(*layers).properties(
+            width=width, height=height,
+            title=alt.TitleParams(text(panel.key, lang), fontSize=TITLE_SIZE - 1, anchor="start")))
+    rows = [alt.hconcat(*charts[i:i + columns], spacing=28) for i in range(0, len(charts), columns)]
+    chart = alt.vconcat(*rows, spacing=18).resolve_scale(color="independent").resolve_legend(
+        color="independent")
+    return to_spec(_configure(chart))
+
+
+def outcome_spec(run: pd.DataFrame, reference: pd.DataFrame | None, lang: str, start: str,
+                 end: str) -> dict:
+    """The outcome panels' spec with this run's, the reference run's and the reported figures' data."""
+    spec = dict(outcome_template(lang, start, end))
+    datasets = {}
+    fixed = _fixed_records(reference, lang)
+    for i, panel in enumerate(PANELS):
+        datasets[f"p{i}_run"] = _line_records(panel, run, lang)
+        datasets.update({f"p{i}_ref": fixed[i][0], f"p{i}_target": fixed[i][1]})
+    spec["datasets"] = datasets
+    return spec
+
+
+_fixed_cache: dict[tuple[int, str], tuple] = {}
+
+
+def _fixed_records(reference: pd.DataFrame | None, lang: str) -> tuple:
+    """Records of the reference run and the reported figures, per panel (computed once per run)."""
+    key = (id(reference), lang)
+    if key not in _fixed_cache or _fixed_cache[key][0] is not reference:
+        out = []
+        for panel in PANELS:
+            ref = [] if reference is None else _line_records(panel, reference, lang)
+            marks = panel_targets(panel)
+            targets = [dict(r, label=text(r["line"], lang)) for r in marks.to_dict("records")]
+            out.append((ref, targets))
+        _fixed_cache[key] = (reference, tuple(out))
+    return _fixed_cache[key][1]
+
+
+@functools.lru_cache(maxsize=16)
+def map_template(lang: str, cols: int, rows: int, tile: int = 70) -> dict:
+    """The Vega-Lite spec of the village map; data named ``tiles``, ``villages``, ``cgvo``, ``chosen``."""
+    scale_x = alt.Scale(domain=[0, cols], nice=False, zero=False)
+    scale_y = alt.Scale(domain=[0, rows], nice=False, zero=False, reverse=True)
+    x = alt.X("x:Q", scale=scale_x, axis=None)
+    y = alt.Y("y:Q", scale=scale_y, axis=None)
+    state_labels = [text(s, lang) for s in STATES]
+    tooltip = [alt.Tooltip("province:N", title=text("province", lang)),
+               alt.Tooltip("county:Q", title=text("county", lang)),
+               alt.Tooltip("state:N", title=text("state", lang)),
+               alt.Tooltip("age:Q", title=text("age", lang)),
+               alt.Tooltip("tenure:Q", title=text("tenure", lang)),
+               alt.Tooltip("pay:Q", format=",.0f", title=text("pay", lang)),
+               alt.Tooltip("post_value:Q", format=",.0f", title=text("post_value", lang)),
+               alt.Tooltip("origin:N", title=text("origin", lang)),
+               alt.Tooltip("cgvo:N", title=text("cgvo", lang))]
+    tiles = alt.Chart(alt.Data(name="tiles"))
+    tile_layer = tiles.mark_rect(fill="#f3f1ec", stroke="#b9b4a8", strokeWidth=1).encode(
+        x=x, x2="x2:Q", y=y, y2="y2:Q")
+    name_layer = tiles.mark_text(align="left", baseline="bottom", dx=1, dy=-1, fontSize=FONT_SIZE - 1,
+                                 color="#333").encode(x=x, y=y, text="name:N")
+    colour = alt.Color("state:N", scale=alt.Scale(domain=state_labels,
+                                                  range=[STATE_COLOURS[s] for s in STATES]),
+                       legend=alt.Legend(title=text("state", lang), orient="bottom", direction="horizontal",
+                                         labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE, symbolSize=220,
+                                         symbolType="square", symbolStrokeWidth=0))
+    size = alt.Size("size:Q", scale=None, legend=None)
+    village_layer = alt.Chart(alt.Data(name="villages")).mark_square(opacity=1).encode(
+        x=x, y=y, color=colour, size=size, tooltip=tooltip)
+    cgvo_layer = alt.Chart(alt.Data(name="cgvo")).mark_point(filled=True, opacity=1).encode(
+        x=x, y=y, color=alt.value("#222"), size=alt.Size("dot:Q", scale=None, legend=None), tooltip=tooltip,
+        shape=alt.Shape("mark:N", scale=alt.Scale(domain=[text("cgvo_mark", lang)], range=["circle"]),
+                        legend=alt.Legend(title=None, orient="bottom", labelFontSize=FONT_SIZE,
+                                          symbolFillColor="#222", symbolStrokeColor="#222", symbolSize=80)))
+    chosen_layer = alt.Chart(alt.Data(name="chosen")).mark_point(
+        size=400, strokeWidth=3, color="#000", filled=False).encode(x=x, y=y)
+    chart = alt.layer(tile_layer, name_layer, village_layer, cgvo_layer, chosen_layer).properties(
+        width=tile * cols, height=tile * rows,
+        title=alt.TitleParams(text("map_title", lang), subtitle=text("map_note", lang),
+                              fontSize=TITLE_SIZE + 2, subtitleFontSize=FONT_SIZE, anchor="start"))
+    return to_spec(_configure(chart.resolve_legend(color="independent", shape="independent")))
+
+
+def map_spec(table: VillageTable, layout: MapLayout, names: Sequence[str], lang: str,
+             details: dict[str, np.ndarray], selected: int | None = None, tile: int = 70) -> dict:
+    """The village map's spec with this month's villages."""
+    from lingtouyan.demo.state import STATE
+    from sim.agents.secretary import ORIGINS
+
+    cols = int(layout.tile_x.max()) + 1
+    rows = int(layout.tile_y.max()) + 1
+    spec = dict(map_template(lang, cols, rows, tile))
+    size = np.round(np.maximum(4.0, (tile * layout.pitch) ** 2 * 0.8), 1)
+    state_labels = np.asarray([text(s, lang) for s in STATES], dtype=object)
+    filled = table.state != STATE["vacant"]
+    origin = np.asarray([text(o, lang) for o in ORIGINS], dtype=object)[details["origin"]]
+    yes_no = np.asarray([text("no", lang), text("yes", lang)], dtype=object)
+    none = np.where(filled, 0.0, np.nan)
+    columns = {
+        "x": np.round(layout.x, 3).tolist(), "y": np.round(layout.y, 3).tolist(),
+        "village": list(range(len(table))), "state": state_labels[table.state].tolist(),
+        "province": np.asarray(names, dtype=object)[table.province].tolist(),
+        "county": table.county.tolist(), "cgvo": yes_no[table.cgvo.astype(int)].tolist(),
+        "age": _or_none(np.round(details["age"] + none, 1)),
+        "tenure": _or_none(np.round(details["tenure"] + none, 1)),
+        "pay": _or_none(np.round(details["pay"] + none, -1)),
+        "post_value": _or_none(np.round(details["post_value"] + none, -1)),
+        "origin": np.where(filled, origin, "").tolist(), "size": size.tolist(),
+    }
+    keys = list(columns)
+    records = [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    mark = text("cgvo_mark", lang)
+    cgvo = [dict(r, mark=mark, dot=max(3.0, r["size"] * 0.22))
+            for r, c in zip(records, table.cgvo, strict=True) if c]
+    chosen = [records[selected]] if selected is not None and 0 <= selected < len(records) else []
+    tiles = [{"x": float(tx), "y": float(ty), "x2": float(tx + layout.tile_size),
+              "y2": float(ty + layout.tile_size), "name": f"{name} {count}"}
+             for tx, ty, name, count in zip(layout.tile_x, layout.tile_y, names, layout.counts.tolist(),
+                                            strict=True)]
+    spec["datasets"] = {"tiles": tiles, "villages": records, "cgvo": cgvo, "chosen": chosen}
+    return spec
+
+
+def _or_none(values: np.ndarray) -> list:
+    return [v if math.isfinite(v) else None for v in values.tolist()]
+
+
+def _configure(chart):
+    return chart.configure(font=FONT_FAMILY).configure_view(strokeWidth=0).configure_axis(
+        grid=True, gridColor="#e6e6e6", domainColor="#888", tickColor="#888")
+
+
+def to_spec(chart) -> dict:
+    """The Vega-Lite spec of ``chart``, without Altair's schema validation (the page redraws often)."""
+    return chart.to_dict(validate=False)
+
+
+__all__ = ["PANELS", "STATE_COLOURS", "Panel", "map_spec", "map_template", "outcome_spec",
+           "outcome_template", "panel_targets", "panel_values", "to_spec"]
