@@ -217,3 +217,13 @@ def test_cost_curves_start_at_zero_and_price_the_pension():
     assert t.loc[("pension", 0.0), "delta_cost"] == 0.0
     assert t.loc[("pension", 3000.0), "delta_cost"] > 0.0
     assert t.loc[("instructors", 800000.0), "enterprise_coverage_share_gain"] > 0.0
+
+
+@pytest.mark.skipif(not __import__("lingtouyan.analysis.evaluate", fromlist=["x"]).sweep_available(),
+                    reason="the sweeper plugin (hydra_plugins.lingtouyan_sweeper) is not installed")
+def test_sweep_backend_gives_the_local_rows(tmp_path):
+    """End to end through sim-run -m and sim-aggregate, once the sweep plugins are installed."""
+    points = pd.DataFrame({"policy.pay_floor.multiple": [1.2, 2.0], "param.secretary.quit_slope": [0.6, 0.9]})
+    got = evaluate(points, [0, 1], [QUIT, COST], backend="sweep", sweep_dir=tmp_path, **TINY)
+    want = evaluate(points, [0, 1], [QUIT, COST], backend="local", jobs=2, **TINY)
+    pd.testing.assert_frame_equal(got, want)

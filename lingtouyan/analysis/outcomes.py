@@ -151,13 +151,17 @@ def seed_summary(results: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     ``results`` has one row per (point, seed). ``between_point_sd`` is the
     standard deviation over points of the seed mean; ``seed_sd`` the pooled
     standard deviation over seeds within a point; ``seed_share`` the share of
-    the variance of single runs that is seed noise.
+    the variance of single runs that is seed noise (population variances, so
+    that within + between = total and the share lies in [0, 1]).
     """
     rows = []
+    several = results["seed"].nunique() > 1
     for name in names:
         grouped = results.groupby("point")[name]
-        within = float(np.nanmean(grouped.var(ddof=1))) if results["seed"].nunique() > 1 else float("nan")
-        total = float(results[name].var(ddof=1))
+        within0 = float(np.nanmean(grouped.var(ddof=0))) if several else float("nan")
+        total0 = float(results[name].var(ddof=0))
+        within = float(np.nanmean(grouped.var(ddof=1))) if several else float("nan")
         rows.append({"outcome": name, "between_point_sd": float(grouped.mean().std(ddof=1)),
-                     "seed_sd": within ** 0.5, "seed_share": within / total if total > 0 else float("nan")})
+                     "seed_sd": within ** 0.5,
+                     "seed_share": within0 / total0 if total0 > 0 else float("nan")})
     return pd.DataFrame(rows)

@@ -75,7 +75,9 @@ def style(lang: str) -> None:
                                "cannot draw Chinese labels")
         plt.rcParams["font.family"] = [font, "DejaVu Sans"]
     else:
-        plt.rcParams["font.family"] = ["DejaVu Sans"]
+        # English text may still name the package (一定三有): fall back to a CJK font for it.
+        font = cjk_font()
+        plt.rcParams["font.family"] = ["DejaVu Sans", *([font] if font else [])]
 
 
 def factor_label(key: str, lang: str) -> str:
@@ -95,12 +97,13 @@ def _save(fig, path: Path) -> list[Path]:
     return out
 
 
-def _status_legend(ax, statuses: Sequence[str], lang: str, loc: str = "lower right") -> None:
+def _status_legend(fig, statuses: Sequence[str], lang: str) -> None:
     from matplotlib.patches import Patch
 
     handles = [Patch(color=STATUS_COLOURS[s], label=STATUS_LABELS[lang][s])
                for s in ("source", "calibrated", "assumed") if s in statuses]
-    ax.legend(handles=handles, loc=loc, frameon=False, fontsize=8)
+    fig.legend(handles=handles, loc="upper right", ncol=len(handles), frameon=False, fontsize=8,
+               bbox_to_anchor=(1.0, 0.0))
 
 
 def plot_sensitivity(indices: pd.DataFrame, method: str, outcomes: Sequence[str], path: Path,
@@ -135,7 +138,7 @@ def plot_sensitivity(indices: pd.DataFrame, method: str, outcomes: Sequence[str]
         ax.set_title(OUTCOMES[name].label(lang), fontsize=9)
         ax.grid(axis="x", color="#dddddd", linewidth=0.6)
         ax.set_axisbelow(True)
-    _status_legend(axes[0][-1], set(indices["status"]), lang)
+    _status_legend(fig, set(indices["status"]), lang)
     if meta:
         runs = meta.get("runs")
         what = ("Morris" if method == "morris" else "Sobol'")
@@ -208,7 +211,7 @@ def plot_attribution(split: pd.DataFrame, interactions: pd.DataFrame, outcomes: 
                 + (f"，{meta['draws']} 次参数抽样" if meta.get("draws") else "") + f"；规模 {meta['scale']}"
                 if lang == "zh" else
                 f"Exact Shapley split: {meta['coalitions']} coalitions × {len(meta['seeds'])} paired seeds"
-                + (f", {meta['draws']} parameter draws × {len(meta['draw_seeds'])} seeds"
+                + (f", {meta['draws']} parameter draws × {len(meta['draw_seeds'])} seed(s)"
                    if meta.get("draws") else "")
                 + f"; scale {meta['scale']}; total = as reported − no 一定三有")
         fig.text(0.01, -0.06, note, fontsize=7.5, color="#555555", ha="left", va="top")
