@@ -237,25 +237,32 @@ def plot_cost(curves: pd.DataFrame, frontier: pd.DataFrame | None, effect: str, 
     from lingtouyan.analysis.cost import LEVER_LABELS
 
     style(lang)
-    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.4))
-    ax = axes[0]
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.6))
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    xlabel = ("新增财政支出（百万元/年，对数轴）" if lang == "zh"
+              else "added fiscal cost (million yuan / year, log scale)")
+    ax = axes[0]
     for i, (lever, t) in enumerate(curves.groupby("lever", sort=False)):
         t = t.sort_values("value")
+        t = t[t["delta_cost"] > 0]  # the base costs nothing extra: no place on a log axis
+        if t.empty:
+            continue
         c = colours[i % len(colours)]
-        x = t["delta_cost"] / 1e8
+        x = t["delta_cost"] / 1e6
         ax.plot(x, t[f"{effect}_gain"], marker="o", markersize=3.5, color=c,
                 label=LEVER_LABELS[lang].get(lever, lever))
         ax.fill_between(x, t[f"{effect}_gain_p05"], t[f"{effect}_gain_p95"], color=c, alpha=0.15, linewidth=0)
     if frontier is not None and not frontier.empty:
-        ax.plot(frontier["cost"] / 1e8, frontier["gain"], color="black", linewidth=1.2, linestyle="--",
-                label="预算前沿（组合）" if lang == "zh" else "budget frontier (combinations)")
-    ax.axhline(0, color="#888888", linewidth=0.6)
-    ax.set_xlabel("新增财政支出（亿元/年）" if lang == "zh" else "added fiscal cost (100 million yuan / year)")
+        f = frontier[frontier["cost"] > 0]
+        ax.step(f["cost"] / 1e6, f["gain"], where="post", color="black", linewidth=1.1, linestyle="--",
+                label="预算前沿（组合，可加近似）" if lang == "zh" else "budget frontier (mixes, additive)")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(_gain_label(effect, lang))
-    ax.legend(frameon=False, fontsize=7.5, loc="best")
-    ax.grid(color="#eeeeee", linewidth=0.6)
-    ax.set_title("效果与成本" if lang == "zh" else "Effect against cost, over each lever's range", fontsize=9)
+    ax.legend(frameon=False, fontsize=7.5, loc="upper left")
+    ax.grid(color="#eeeeee", linewidth=0.6, which="both")
+    title = "效果与成本（各杠杆取值范围）" if lang == "zh" else "Effect against cost, over each lever's range"
+    ax.set_title(title, fontsize=9)
 
     ax = axes[1]
     for i, (lever, t) in enumerate(curves.groupby("lever", sort=False)):
@@ -264,19 +271,28 @@ def plot_cost(curves: pd.DataFrame, frontier: pd.DataFrame | None, effect: str, 
         if t.empty:
             continue
         ratio = t["delta_cost"] / t[f"{effect}_gain"]
-        ax.plot(t["delta_cost"] / 1e8, ratio / 1e4, marker="o", markersize=3.5, color=colours[i % len(colours)],
-                label=LEVER_LABELS[lang].get(lever, lever))
+        ax.plot(t["delta_cost"] / 1e6, ratio / 1e4, marker="o", markersize=3.5,
+                color=colours[i % len(colours)], label=LEVER_LABELS[lang].get(lever, lever))
+    ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("新增财政支出（亿元/年）" if lang == "zh" else "added fiscal cost (100 million yuan / year)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(_ratio_label(effect, lang))
     ax.grid(color="#eeeeee", linewidth=0.6, which="both")
-    ax.legend(frameon=False, fontsize=7.5, loc="best")
+    ax.legend(frameon=False, fontsize=7.5, loc="upper left")
     ax.set_title("平均成本" if lang == "zh" else "Average cost per unit of effect", fontsize=9)
     if meta:
-        note = (f"{meta['runs']} runs: {meta['levels']} values per lever × {len(meta['seeds'])} paired seeds, "
-                f"scale {meta['scale']}; bands: 90% over seeds; costs and effects averaged over "
-                f"{meta['window'][0]}..{meta['window'][1]}, against each lever at its lowest value")
-        fig.text(0.01, -0.02, note, fontsize=7.5, color="#555555", ha="left", va="top")
+        if lang == "zh":
+            note = (f"{meta['runs']} 次运行：每个杠杆 {meta['levels']} 个取值 × {len(meta['seeds'])} 个配对种子，"
+                    f"规模 {meta['scale']}；阴影为种子 90% 区间；"
+                    f"成本与效果为 {meta['window'][0]}–{meta['window'][1]} "
+                    "的平均值，相对于各杠杆取最低值的基准。模型不计乡镇岗位的成本；离任补助在离任后才支付。")
+        else:
+            note = (f"{meta['runs']} runs: {meta['levels']} values per lever × {len(meta['seeds'])} paired seeds, "
+                    f"scale {meta['scale']}; bands: 90% over seeds; costs and effects averaged over "
+                    f"{meta['window'][0]}..{meta['window'][1]}, against every lever at its lowest value. "
+                    "The model "
+                    "counts no cost for township posts, and pays departure subsidies only after departure.")
+        fig.text(0.01, -0.02, note, fontsize=7.5, color="#555555", ha="left", va="top", wrap=True)
     fig.tight_layout()
     return _save(fig, path)
 
