@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lingtouyan.analysis.evaluate import evaluate
+from lingtouyan.analysis.evaluate import evaluate, sweep_options
 from lingtouyan.analysis.factors import Factor
 from lingtouyan.analysis.outcomes import WINDOW
 
@@ -171,7 +171,7 @@ def run_attribution(outcomes: Sequence[str], *, seeds: Sequence[int], scale: flo
                     end: str = "2012-12", window: tuple[str, str] = WINDOW,
                     draws: Sequence[Mapping[str, float]] = (), draw_seeds: Sequence[int] | None = None,
                     backend: str | None = None, jobs: int | None = None,
-                    progress: bool = False) -> AttributionResult:
+                    progress: bool = False, sweep: dict | None = None) -> AttributionResult:
     """Run every coalition of the package's elements and split the effect.
 
     Args:
@@ -186,6 +186,7 @@ def run_attribution(outcomes: Sequence[str], *, seeds: Sequence[int], scale: flo
         backend: Evaluation backend.
         jobs: Local worker processes.
         progress: Print progress.
+        sweep: Sweep-backend options (``sweep_dir``: one sub-directory per draw).
     """
     outcomes = list(outcomes)
     draw_seeds = list(draw_seeds or seeds[:1])
@@ -203,7 +204,8 @@ def run_attribution(outcomes: Sequence[str], *, seeds: Sequence[int], scale: flo
             points["scenario"] = "as_reported"
         points["scenario"] = points["scenario"].fillna("as_reported")
         res = evaluate(points, seeds if d == 0 else draw_seeds, outcomes, scale=scale, end=end,
-                       window=window, backend=backend, jobs=jobs, progress=progress)
+                       window=window, backend=backend, jobs=jobs, progress=progress,
+                       **sweep_options(sweep, f"draw{d}"))
         names = ["+".join(sorted(c, key=ELEMENTS.index)) or "none" for c in coalitions] + ["reference"]
         res["coalition"] = res["point"].map(dict(enumerate(names)))
         res["draw"] = d

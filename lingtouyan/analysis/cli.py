@@ -76,6 +76,10 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="sweep (sim-run -m with the lingtouyan sweeper) or local (process pool); "
                         "default: sweep when the sweeper plugin is installed")
     p.add_argument("--jobs", type=int, default=None, help="local worker processes (default: all cores)")
+    p.add_argument("--sweep-dir", default=None,
+                   help="sweep backend: directory of the jobs (give it again to resume a sweep)")
+    p.add_argument("--sweep-override", action="append", default=[],
+                   help="sweep backend: extra sim-run override, e.g. hydra/launcher=dask (repeatable)")
     p.add_argument("--out", default=None, help="output directory (default results/analysis/<command>-<time>)")
     p.add_argument("--figures", default=None,
                    help="also copy the figures here (e.g. docs/figures), as analysis_<name>.{png,svg}")
@@ -145,6 +149,13 @@ def _write(out: Path, files: dict[str, object], meta: dict) -> None:
         raise
 
 
+def _sweep(args) -> dict:
+    out: dict = {"sweep_overrides": list(args.sweep_override)}
+    if args.sweep_dir:
+        out["sweep_dir"] = args.sweep_dir
+    return out
+
+
 def _sensitivity(args) -> tuple[dict, dict]:
     outcomes = list(check_outcomes(_list(args.outcomes, DEFAULT_OUTCOMES)))
     factors = load_factors(args.factors, _list(args.keys, []) or None)
@@ -152,7 +163,7 @@ def _sensitivity(args) -> tuple[dict, dict]:
     res = sensitivity.run_sensitivity(args.method, factors, outcomes, n=args.n, seeds=_seeds(args.seeds),
                                       scale=args.scale, end=args.end, window=_window(args.window),
                                       backend=args.backend, jobs=args.jobs, sample_seed=args.sample_seed,
-                                      progress=not args.quiet)
+                                      progress=not args.quiet, sweep=_sweep(args))
     md = "".join(f"## {o}\n\n{sensitivity.indices_markdown(res, o)}\n" for o in outcomes)
     files = {"runs.csv": res.runs, "indices.csv": res.indices, "indices.md": md, "seed_noise.csv": res.noise,
              "factors.csv": factor_table(factors)}
@@ -170,7 +181,7 @@ def _attribute(args) -> tuple[dict, dict]:
     res = attribution.run_attribution(outcomes, seeds=_seeds(args.seeds), scale=args.scale, end=args.end,
                                       window=_window(args.window), draws=draws,
                                       draw_seeds=_seeds(args.draw_seeds), backend=args.backend,
-                                      jobs=args.jobs, progress=not args.quiet)
+                                      jobs=args.jobs, progress=not args.quiet, sweep=_sweep(args))
     md = "".join(f"## {o}\n\n{attribution.split_markdown(res, o)}\n" for o in outcomes)
     files = {"runs.csv": res.runs, "split.csv": res.split, "interactions.csv": res.interactions,
              "split.md": md, "draws.csv": pd.DataFrame(draws)}
@@ -181,7 +192,8 @@ def _cost(args) -> tuple[dict, dict]:
     levers = _list(args.levers, cost.LEVERS)
     res = cost.run_cost(levers, levels=args.levels, seeds=_seeds(args.seeds), effect=args.effect,
                         scale=args.scale, end=args.end, window=_window(args.window), backend=args.backend,
-                        jobs=args.jobs, check_mixes=args.check, progress=not args.quiet)
+                        jobs=args.jobs, check_mixes=args.check, progress=not args.quiet,
+                        sweep=_sweep(args))
     files = {"runs.csv": res.runs, "curves.csv": res.curves, "frontier.csv": res.frontier,
              "frontier_check.csv": res.check}
     return files, res.meta

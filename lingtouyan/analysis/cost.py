@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from lingtouyan.analysis.evaluate import evaluate
+from lingtouyan.analysis.evaluate import evaluate, sweep_options
 from lingtouyan.analysis.outcomes import WINDOW
 
 #: The levers of the study: override key and range, and why that range.
@@ -80,8 +80,11 @@ def lever_values(levers: Sequence[str], levels: int) -> dict[str, np.ndarray]:
 def run_cost(levers: Sequence[str] = tuple(LEVERS), *, levels: int = 6, seeds: Sequence[int],
              effect: str = "quits_per_year", scale: float = 0.01, end: str = "2012-12",
              window: tuple[str, str] = WINDOW, backend: str | None = None, jobs: int | None = None,
-             check_mixes: int = 3, progress: bool = False) -> CostResult:
-    """Run the curves, build the frontier for ``effect``, and check it jointly."""
+             check_mixes: int = 3, progress: bool = False, sweep: dict | None = None) -> CostResult:
+    """Run the curves, build the frontier for ``effect``, and check it jointly.
+
+    ``sweep`` holds the sweep backend's options (``sweep_dir``: one sub-directory per stage).
+    """
     unknown = [lv for lv in levers if lv not in LEVERS]
     if unknown:
         raise ValueError(f"lever {unknown[0]!r} unknown; allowed: {', '.join(LEVERS)}")
@@ -98,7 +101,7 @@ def run_cost(levers: Sequence[str] = tuple(LEVERS), *, levels: int = 6, seeds: S
             tags.append((lv, float(v)))
     outcome_names = [COST, *(EFFECTS[e][0] for e in EFFECTS)]
     res = evaluate(pd.DataFrame(rows), seeds, outcome_names, scale=scale, end=end, window=window,
-                   backend=backend, jobs=jobs, progress=progress)
+                   backend=backend, jobs=jobs, progress=progress, **sweep_options(sweep, "curves"))
     res["lever"] = res["point"].map(lambda i: tags[i][0])
     res["value"] = res["point"].map(lambda i: tags[i][1])
     # Every lever's first value is the base: its runs are the base runs.
@@ -106,7 +109,7 @@ def run_cost(levers: Sequence[str] = tuple(LEVERS), *, levels: int = 6, seeds: S
     curves = _curves(res, base_runs)
     frontier = frontier_table(curves, effect)
     check = _check(frontier, values, levers, base, base_runs, effect, seeds, scale, end, window, backend,
-                   jobs, check_mixes)
+                   jobs, check_mixes, sweep_options(sweep, "check"))
     meta = {"levers": {lv: {"key": LEVERS[lv][0], "low": LEVERS[lv][1], "high": LEVERS[lv][2],
                             "reason": LEVERS[lv][3]} for lv in levers},
             "levels": levels, "seeds": list(seeds), "runs": len(res) + len(check) * len(seeds),
@@ -175,7 +178,7 @@ def best_within(frontier: pd.DataFrame, budget: float) -> pd.Series | None:
 
 
 def _check(frontier, values, levers, base, base_runs, effect, seeds, scale, end, window, backend, jobs,
-           mixes) -> pd.DataFrame:
+           mixes, sweep) -> pd.DataFrame:
     if mixes <= 0 or len(frontier) < 2:
         return pd.DataFrame()
     picks = np.unique(np.linspace(1, len(frontier) - 1, mixes).round().astype(int))
@@ -184,7 +187,7 @@ def _check(frontier, values, levers, base, base_runs, effect, seeds, scale, end,
         r = frontier.iloc[i]
         rows.append({**base, **{LEVERS[lv][0]: float(r[lv]) for lv in levers}})
     res = evaluate(pd.DataFrame(rows), seeds, [COST, EFFECTS[effect][0]], scale=scale, end=end,
-                   window=window, backend=backend, jobs=jobs)
+                   window=window, backend=backend, jobs=jobs, **sweep)
     out = []
     col, sign, unit = EFFECTS[effect]
     for k, i in enumerate(picks):

@@ -131,6 +131,14 @@ def split_point(point: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def sweep_options(options: Mapping[str, Any] | None, part: str) -> dict[str, Any]:
+    """Sweep-backend options for one of several evaluations: its own sub-directory ``part``."""
+    out = dict(options or {})
+    if out.get("sweep_dir"):
+        out["sweep_dir"] = Path(out["sweep_dir"]) / part
+    return out
+
+
 def _plain(value: Any) -> Any:
     """Numpy scalars as Python numbers; whole floats stay floats (the loader casts ints)."""
     if isinstance(value, np.bool_):
@@ -166,7 +174,8 @@ def _init_worker() -> None:
 def evaluate(points: pd.DataFrame, seeds: Iterable[int], outcomes: Sequence[str], *,
              scale: float = 0.01, end: str = "2012-12", window: tuple[str, str] = WINDOW,
              backend: str | None = None, jobs: int | None = None,
-             sweep_dir: str | Path | None = None, progress: bool = False) -> pd.DataFrame:
+             sweep_dir: str | Path | None = None, sweep_overrides: Sequence[str] = (),
+             progress: bool = False) -> pd.DataFrame:
     """Run every point with every seed; one row per (point, seed) with the outcomes.
 
     Args:
@@ -179,7 +188,10 @@ def evaluate(points: pd.DataFrame, seeds: Iterable[int], outcomes: Sequence[str]
         window: Averaging window of the outcomes.
         backend: ``local``, ``sweep`` or None for :func:`default_backend`.
         jobs: Worker processes of the local backend (default: the machine's cores).
-        sweep_dir: Directory of the sweep backend's jobs (default: a temporary directory).
+        sweep_dir: Directory of the sweep backend's jobs (default: a temporary directory). Give
+            the same directory again to resume: the launcher skips the jobs already done.
+        sweep_overrides: Extra ``sim-run`` overrides of the sweep backend, e.g.
+            ``["hydra/launcher=dask"]``.
         progress: Print a progress line to stderr now and then.
 
     Returns:
@@ -200,7 +212,7 @@ def evaluate(points: pd.DataFrame, seeds: Iterable[int], outcomes: Sequence[str]
         raise ValueError(f"backend {backend!r} unknown; allowed: {', '.join(BACKENDS)}")
     points = check_points(points)
     if backend == "sweep":
-        return _evaluate_sweep(points, seeds, names, scale, end, window, sweep_dir)
+        return _evaluate_sweep(points, seeds, names, scale, end, window, sweep_dir, sweep_overrides)
     return _evaluate_local(points, seeds, names, scale, end, window, jobs, progress)
 
 
@@ -242,12 +254,13 @@ def write_design_table(points: pd.DataFrame, seeds: Sequence[int], path: str | P
     return design
 
 
-def sweep_command(table: str | Path, sweep_dir: str | Path, scale: float, end: str) -> list[str]:
+def sweep_command(table: str | Path, sweep_dir: str | Path, scale: float, end: str,
+                  overrides: Sequence[str] = ()) -> list[str]:
     """The ``sim-run`` command line that runs a design table as one sweep."""
     exe = shutil.which("sim-run") or str(Path(sys.executable).with_name("sim-run"))
     return [exe, "-m", "hydra/sweeper=lingtouyan", "hydra.sweeper.design=table",
             f"hydra.sweeper.table={table}", f"hydra.sweep.dir={sweep_dir}",
-            f"scale={scale!r}", f"end={end}"]
+            f"scale={scale!r}", f"end={end}", *overrides]
 
 
 def aggregate_command(sweep_dir: str | Path) -> list[str]:
@@ -315,7 +328,7 @@ def _key(values: tuple) -> tuple:
     return tuple(out)
 
 
-def _evaluate_sweep(points, seeds, names, scale, end, window, sweep_dir) -> pd.DataFrame:
+def _evaluate_sweep(points, seeds, names, scale, end, window, sweep_dir, overrides) -> pd.DataFrame:
     if not sweep_available():
         raise EvaluationError("backend sweep needs the sweeper plugin hydra_plugins.lingtouyan_sweeper "
                               "(design=table); use backend local")
@@ -326,7 +339,7 @@ def _evaluate_sweep(points, seeds, names, scale, end, window, sweep_dir) -> pd.D
     design = write_design_table(points, seeds, table_path)
     jobs_dir = base / "sweep"
     try:
-        for cmd in (sweep_command(table_path, jobs_dir, scale, end), aggregate_command(jobs_dir)):
+        for cmd in (sweep_command(table_path, jobs_dir, scale, end, overrides), aggregate_command(jobs_dir)):
             done = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 tail = (done.stderr or done.stdout).strip().splitlines()[-5:]

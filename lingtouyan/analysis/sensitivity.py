@@ -128,12 +128,15 @@ def run_sensitivity(method: str, factors: Sequence[Factor], outcomes: Sequence[s
                     seeds: Sequence[int], scale: float = 0.01, end: str = "2012-12",
                     window: tuple[str, str] = WINDOW, backend: str | None = None,
                     jobs: int | None = None, sample_seed: int = 0, levels: int = 4,
-                    progress: bool = False) -> SensitivityResult:
-    """Sample, run every sample with every seed, and compute the indices."""
+                    progress: bool = False, sweep: dict | None = None) -> SensitivityResult:
+    """Sample, run every sample with every seed, and compute the indices.
+
+    ``sweep`` holds the sweep backend's options (``sweep_dir``, ``sweep_overrides``).
+    """
     x = sample(method, factors, n, sample_seed, levels)
     points = pd.DataFrame(x, columns=[f.key for f in factors])
     runs = evaluate(points, seeds, outcomes, scale=scale, end=end, window=window, backend=backend,
-                    jobs=jobs, progress=progress)
+                    jobs=jobs, progress=progress, **(sweep or {}))
     runs = points.rename_axis("point").reset_index().merge(runs, on="point")
     indices = analyse(method, factors, x, runs, outcomes, levels=levels, seed=sample_seed)
     noise = seed_summary(runs, outcomes)
