@@ -199,6 +199,17 @@ def _cost(args) -> tuple[dict, dict]:
     return files, res.meta
 
 
+#: Outcomes whose single runs are more than this share seed noise get no panel (their indices are noise).
+NOISE_LIMIT = 0.25
+
+
+def _clear_outcomes(out: Path, outcomes: list[str], panels: int = 3) -> list[str]:
+    """The first ``panels`` outcomes whose variance is mostly the factors', not the seeds'."""
+    noise = pd.read_csv(out / "seed_noise.csv").set_index("outcome")["seed_share"]
+    clear = [o for o in outcomes if not noise.get(o, 0.0) > NOISE_LIMIT]
+    return (clear or outcomes)[:panels]
+
+
 def draw(out: Path, figures: str | None = None) -> list[Path]:
     """Draw the figures of the analysis in ``out`` (both languages); copy them to ``figures``."""
     from lingtouyan.analysis import plots
@@ -210,7 +221,8 @@ def draw(out: Path, figures: str | None = None) -> list[Path]:
         if command == "sensitivity":
             stem = f"analysis_{meta['method']}"
             made += plots.plot_sensitivity(pd.read_csv(out / "indices.csv"), meta["method"],
-                                           meta["outcomes"][:3], out / f"{stem}_{lang}", lang, meta)
+                                           _clear_outcomes(out, meta["outcomes"]), out / f"{stem}_{lang}",
+                                           lang, meta)
         elif command == "attribute":
             stem = "analysis_shapley"
             made += plots.plot_attribution(pd.read_csv(out / "split.csv"), pd.read_csv(out / "interactions.csv"),
