@@ -21,8 +21,9 @@ replications are the same seeds in every experiment (common random numbers)
 and each outcome is their mean, so EMA's experiments, PRIM and SALib
 wrappers see one value per experiment.
 
-Installed with ``pip install 'lingtouyan[ema]'`` (EMA Workbench 2.5 on
-Python 3.11; the 3.x line needs Python 3.12).
+Installed with ``pip install 'lingtouyan[ema]'``: EMA Workbench 2.5.3 on
+Python 3.11 (the 3.x line requires Python 3.12 and is untried here; it
+changed how seeds are replicated).
 """
 
 from __future__ import annotations
