@@ -39,7 +39,10 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 from sim import ConfigError, resolve
 from sim.config import default_sets
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+#: The Hydra tree: ``configs/`` in a checkout, shipped as ``lingtouyan/configs/`` in a wheel.
+CONFIG_DIR = next(path for path in (Path(__file__).resolve().parent.parent / "configs",
+                                    Path(__file__).resolve().parent / "configs")
+                  if (path / "config.yaml").is_file())
 CONFIG_NAME = "config"
 SCHEMA_NAME = "sim_run"
 VERSION_BASE = "1.3"

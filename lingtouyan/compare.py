@@ -4,25 +4,33 @@ Runs a scenario (default: the calibrated ``as_reported``) over at least 20
 seeds and writes ``compare.csv`` (one row per target: target_id, role,
 reported, reported_low, reported_high, simulated_mean, simulated_p05,
 simulated_p95, rel_error, inside, ...; see docs/CALIBRATION.md), ``compare.md``
-and ``compare.png`` to ``--out``.
+and ``compare.png`` to ``--out``, with ``provenance.json`` (command, package
+versions, commit, hashes of the input files).
+
+The output directory is checked before any seed runs and written atomically:
+it appears complete or not at all. An existing directory is replaced only if
+an earlier ``sim-compare`` or ``sim-calibrate`` wrote it (it holds the
+``.lingtouyan-output`` marker) or it is empty; any other is refused with one
+line (exit 2). See ``docs/RELIABILITY.md``.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
-from lingtouyan._cli import guarded, seeds_arg, staged_directory
+from lingtouyan._cli import seeds_arg
+from lingtouyan._io import OneLineParser, check_output_dir, output_directory, provenance, run_command
 from sim.errors import ConfigError
 
 PROG = "sim-compare"
 
 
-def parser() -> argparse.ArgumentParser:
+def parser() -> OneLineParser:
     """Command-line options."""
-    p = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[1])
+    p = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[1])
     p.add_argument("--scenario", default="as_reported", help="scenario (default: as_reported)")
     p.add_argument("--targets", default=None, help="targets file (default: sim/data/targets.yaml)")
     p.add_argument("--seeds", default="1-20", help="seeds, e.g. 1-20 or 1,2,3 (at least 20; default 1-20)")
@@ -37,8 +45,10 @@ def parser() -> argparse.ArgumentParser:
 def run(argv: list[str] | None = None) -> int:
     """Validate, run the seeds, write the table, Markdown and figure."""
     from sim.calibration import compare
-    from sim.calibration.targets import load_targets
+    from sim.calibration.calibrated import CALIBRATED_FILE
+    from sim.calibration.targets import DEFAULT_TARGETS, load_targets
     from sim.config import resolve
+    from sim.parameters import DATA_DIR
 
     args = parser().parse_args(argv)
     seeds = seeds_arg(args.seeds)
@@ -49,7 +59,16 @@ def run(argv: list[str] | None = None) -> int:
     calibration = None if args.calibration == "none" else args.calibration
     targets = load_targets(args.targets)
     resolve(scale=args.scale, scenario=args.scenario, calibration=calibration)  # validate first
-    out = Path(args.out or Path("results") / "compare" / args.scenario)
+    out = check_output_dir(Path(args.out or Path("results") / "compare" / args.scenario), "--out")
+    calibration_file = (None if calibration is None
+                        else CALIBRATED_FILE if calibration == "default" else Path(calibration))
+    record = provenance(
+        [PROG, *(argv if argv is not None else sys.argv[1:])],
+        {"targets": args.targets or DEFAULT_TARGETS,
+         "calibration": calibration_file if calibration_file and calibration_file.exists() else None,
+         "levers": DATA_DIR / "levers.yaml", "parameters": DATA_DIR / "parameters.yaml",
+         "provinces": DATA_DIR / "provinces.csv"})
+    record.update(scenario=args.scenario, seeds=seeds, scale=args.scale)
     started = time.monotonic()
     print(f"{PROG}: {len(targets)} targets, scenario {args.scenario}, {len(seeds)} seeds at scale "
           f"{args.scale}, {args.jobs} processes", flush=True)
@@ -58,17 +77,17 @@ def run(argv: list[str] | None = None) -> int:
     frame = compare.table(targets, stats)
     title = (f"Reported figures and the simulation: {args.scenario}, {len(seeds)} seeds, "
              f"scale {args.scale}, calibration {args.calibration}")
-    with staged_directory(out) as stage:
+    with output_directory(out, "--out", PROG, record) as stage:
         frame.to_csv(stage / "compare.csv", index=False)
         (stage / "compare.md").write_text(compare.markdown(frame, title), encoding="utf-8")
         compare.figure(frame, stage / "compare.png", title)
     for role, (inside, total) in sorted(compare.summary(frame).items()):
         print(f"  {role:9s} inside their band: {inside:2d} of {total}")
     print(f"  wall time {time.monotonic() - started:.1f} s; outputs in {out}/ "
-          "(compare.csv, compare.md, compare.png)")
+          "(compare.csv, compare.md, compare.png, provenance.json)")
     return 0
 
 
 def main() -> None:
     """Entry point of ``sim-compare``."""
-    raise SystemExit(guarded(PROG, run))
+    raise SystemExit(run_command(PROG, run))

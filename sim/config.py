@@ -1,7 +1,9 @@
 """Resolve a run's configuration: defaults, scenario, user changes — all validated.
 
 Nothing here knows about Hydra: the command line converts its config to
-plain mappings and calls :func:`resolve`, and so does ``VillageModel``.
+plain mappings and calls :func:`resolve`, and so does ``VillageModel``. The
+files themselves are read in :mod:`sim.datafiles` (``default_sets``,
+``scenario_names`` and ``load_scenario`` are importable from here too).
 """
 
 from __future__ import annotations
@@ -11,14 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.agents.structure import load_province_table
+from sim.datafiles import default_sets, load_scenario, province_names, scenario_names
 from sim.errors import ConfigError
-from sim.parameters import ParameterSet, load_levers, load_world_parameters, read_yaml
+from sim.parameters import ParameterSet
 from sim.timeline import parse_month
 
-#: Scenario files are the Hydra config group ``configs/scenario``; read here as plain YAML.
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "configs" / "scenario"
-SCENARIO_KEYS = frozenset({"scenario_name", "description", "policy", "param"})
 FIRST_MONTH = "2008-01"
 LAST_MONTH = "2050-12"
 
@@ -51,52 +50,6 @@ class RunConfig:
         return {"scale": self.scale, "seed": self.seed, "start": self.start, "end": self.end,
                 "scenario": self.scenario, "calibration": self.calibration,
                 "policy": self.levers.nested_values(), "param": self.params.nested_values()}
-
-
-def scenario_names() -> list[str]:
-    """Names of the scenarios in ``configs/scenario``."""
-    return sorted(path.stem for path in SCENARIO_DIR.glob("*.yaml"))
-
-
-def load_scenario(name: str) -> dict[str, Any]:
-    """The lever and parameter changes of scenario ``name``.
-
-    Raises:
-        ConfigError: if there is no such scenario or its file has unknown keys.
-    """
-    names = scenario_names()
-    if name not in names:
-        raise ConfigError("scenario", f"unknown scenario {name!r}; allowed: {', '.join(names)}")
-    data = read_yaml(SCENARIO_DIR / f"{name}.yaml") or {}
-    unknown = set(data) - SCENARIO_KEYS
-    if unknown:
-        raise ConfigError(f"scenario.{sorted(unknown)[0]}",
-                          f"unknown key in scenario file; allowed: {', '.join(sorted(SCENARIO_KEYS))}")
-    return data
-
-
-def province_names() -> frozenset[str]:
-    """Names of the 31 provinces, as users write them."""
-    return frozenset(load_province_table()["province"])
-
-
-def default_sets(calibration: str | None = "default") -> tuple[ParameterSet, ParameterSet]:
-    """The lever and parameter sets a run starts from: the files with the calibrated values.
-
-    Args:
-        calibration: ``"default"`` for ``sim/data/calibrated.yaml`` (if present), a path to
-            another calibrated file, or None for the files' own values.
-    """
-    from sim.calibration.calibrated import load_calibrated, nest
-
-    levers, world = load_levers(), load_world_parameters()
-    if calibration is None:
-        return levers, world
-    path = None if calibration == "default" else calibration
-    fitted = nest(load_calibrated(path, levers, world))
-    provinces = province_names()
-    return (levers.with_values(fitted["policy"], "policy", provinces),
-            world.with_values(fitted["param"], "param", provinces))
 
 
 def resolve(*, scale: Any = 0.01, start: Any = FIRST_MONTH, end: Any = "2012-12",
@@ -152,3 +105,7 @@ def resolve(*, scale: Any = 0.01, start: Any = FIRST_MONTH, end: Any = "2012-12"
     world = world.with_values(params or {}, "param", provinces)
     return RunConfig(scale=float(scale), seed=int(seed), start=str(start), end=str(end),
                      scenario=scenario, levers=levers, params=world, calibration=calibration)
+
+
+__all__ = ["FIRST_MONTH", "LAST_MONTH", "RunConfig", "default_sets", "load_scenario", "province_names",
+           "resolve", "scenario_names"]

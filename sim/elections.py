@@ -1,4 +1,4 @@
-"""Elections of village secretaries (两推一选, L807, L843) — DESIGN §3.8.
+"""Elections of village secretaries (两推一选, L807, L843; docs/ODD.md §7.12).
 
 A vacant post is filled from the village's own candidates: party members at
 home (capable earners, returned migrants, veterans; L43, L59) and the
@@ -18,7 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents.secretary import ORIGIN
+from sim.agents.cgvo import ROLE, Cgvos
+from sim.agents.secretary import ORIGIN, Secretaries
+from sim.agents.villager import Villagers
+from sim.parameters import ParameterSet
+from sim.post import PostValue
+from sim.seats import Seats
 from sim.streams import normal_from_uniform
 
 NO_CANDIDATE = -1
@@ -48,10 +53,40 @@ class Choice:
         return np.isfinite(self.electability)
 
 
-def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Choice:
+class Elections:
+    """Village elections and by-elections for the secretary post.
+
+    Reads the villagers (candidates), the CGVO of each village and the value
+    of the post to each candidate; seats the winners through the seats.
+    """
+
+    def __init__(self, params: ParameterSet, world, villagers: Villagers, secretaries: Secretaries,
+                 cgvos: Cgvos, seats: Seats, post: PostValue) -> None:
+        self.params = params
+        self.world = world
+        self.villagers = villagers
+        self.secretaries = secretaries
+        self.cgvos = cgvos
+        self.seats = seats
+        self.post = post
+
+    def best_candidates(self, month: int, villages: np.ndarray, rng: np.random.Generator) -> Choice:
+        """Find each village's most electable candidate willing to take the post."""
+        return best_candidates(self, month, villages, rng)
+
+    def fill_vacancies(self, month: int, rng: np.random.Generator) -> np.ndarray:
+        """By-elections in vacant villages; returns the villages filled this month."""
+        return fill_vacancies(self, month, self.world.first_secretary_present, rng)
+
+    def hold(self, month: int, rng: np.random.Generator) -> np.ndarray:
+        """Three-yearly committee elections; returns the villages whose secretary lost."""
+        return hold_village_elections(self, month, rng)
+
+
+def best_candidates(el: Elections, month: int, villages: np.ndarray, rng: np.random.Generator) -> Choice:
     """Find each village's most electable candidate willing to take the post."""
-    p = model.params
-    vill = model.villagers
+    p = el.params
+    vill = el.villagers
     k = vill.k
     rows = (villages[:, None] * k + np.arange(k)[None, :]).ravel()
     u = rng.random((3, len(villages), k + 1))
@@ -63,8 +98,8 @@ def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Ch
     home = villages.repeat(k)[standing]
     motivation = (p.value("secretary.motivation_mean") + p.value("secretary.motivation_sd")
                   * normal_from_uniform(u[2, :, :k].ravel()[standing]))
-    value = model.candidate_post_value(home, vill.age[rows[standing]], earner[standing],
-                                       vill.college[rows[standing]], motivation)
+    value = el.post.candidates(home, vill.age[rows[standing]], earner[standing],
+                               vill.college[rows[standing]], motivation)
     worth = np.zeros(len(rows), bool)
     worth[standing] = value > 0
     drawn = np.zeros(len(rows), np.float32)
@@ -78,14 +113,14 @@ def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Ch
                     + p.value("election.veteran_bonus") * vill.veteran[rows].reshape(len(villages), k))
     electability = np.where(willing, electability, -np.inf)
     # The village's CGVO stands as the last column.
-    cgvo_row = model.village_cgvo[villages]
-    cgvos = model.cgvos
+    cgvo_row = el.seats.village_cgvo[villages]
+    cgvos = el.cgvos
     column = np.full(len(villages), -np.inf)
     if len(cgvos):
         has = cgvo_row >= 0
         cg = np.where(has, cgvo_row, 0)
-        cgvo_ok = (has & cgvos.party[cg] & (cgvos.role[cg] != 4)
-                   & ((model.month - cgvos.cohort[cg]) >= p.value("cgvo.secretary_min_months"))
+        cgvo_ok = (has & cgvos.party[cg] & (cgvos.role[cg] != ROLE["secretary"])
+                   & ((month - cgvos.cohort[cg]) >= p.value("cgvo.secretary_min_months"))
                    & (u[0, :, k] < p.value("cgvo.secretary_willingness")))
         cgvo_score = (cgvos.ability[cg] + p.value("election.cgvo_bonus")
                       + p.value("election.noise_sd") * normal_from_uniform(u[1, :, k]))
@@ -99,9 +134,9 @@ def best_candidates(model, villages: np.ndarray, rng: np.random.Generator) -> Ch
     return Choice(villages, picked_villager, picked_cgvo, top, chosen_motivation)
 
 
-def install_winners(model, choice: Choice, rng: np.random.Generator) -> np.ndarray:
+def install_winners(el: Elections, month: int, choice: Choice, rng: np.random.Generator) -> np.ndarray:
     """Seat the winners of ``choice``; return the villages that got a new secretary."""
-    secs, vill, cgvos = model.secretaries, model.villagers, model.cgvos
+    secs, vill, cgvos = el.secretaries, el.villagers, el.cgvos
     from_villagers = choice.villager >= 0
     villages = choice.villages[from_villagers]
     rows = choice.villager[from_villagers]
@@ -110,54 +145,54 @@ def install_winners(model, choice: Choice, rng: np.random.Generator) -> np.ndarr
     origin[vill.returned[rows]] = ORIGIN["returned_migrant"]
     earner = vill.capable_earner(rows)
     origin[earner] = ORIGIN["capable_earner"]
-    secs.install(villages, age=vill.age[rows], college=vill.college[rows],
-                 ability=vill.ability[rows], earner=earner, origin=origin, month=model.month,
-                 motivation=choice.motivation[from_villagers])
+    el.seats.seat(villages, age=vill.age[rows], college=vill.college[rows],
+                  ability=vill.ability[rows], earner=earner, origin=origin, month=month,
+                  motivation=choice.motivation[from_villagers])
     from_cgvo = choice.cgvo >= 0
     cvillages = choice.villages[from_cgvo]
     crows = choice.cgvo[from_cgvo]
-    secs.install(cvillages, age=model.params.value("cgvo.age_at_recruitment")
-                 + (model.month - cgvos.cohort[crows]) / 12.0, college=True,
-                 ability=cgvos.ability[crows], earner=False, origin=ORIGIN["cgvo"],
-                 month=model.month, motivation=secs.draw_motivation(len(crows), rng), cgvo=crows)
-    cgvos.role[crows] = 4
+    el.seats.seat(cvillages, cgvo=crows, age=el.params.value("cgvo.age_at_recruitment")
+                  + (month - cgvos.cohort[crows]) / 12.0, college=True,
+                  ability=cgvos.ability[crows], earner=False, origin=ORIGIN["cgvo"],
+                  month=month, motivation=secs.draw_motivation(len(crows), rng))
     return np.concatenate([villages, cvillages])
 
 
-def fill_vacancies(model, first_secretary: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def fill_vacancies(el: Elections, month: int, first_secretary: np.ndarray,
+                   rng: np.random.Generator) -> np.ndarray:
     """Hold by-elections in vacant villages; return the villages filled this month.
 
     A vacant village organises an election with a monthly probability,
     higher where a first secretary has been sent (L31).
     """
-    p = model.params
-    u = rng.random(len(model.secretaries))
+    p = el.params
+    u = rng.random(len(el.secretaries))
     chance = np.where(first_secretary, p.value("first_secretary.fill_probability"),
                       p.value("election.vacancy_fill_probability"))
-    holding = np.flatnonzero(~model.secretaries.filled & (u < chance))
+    holding = np.flatnonzero(~el.secretaries.filled & (u < chance))
     if holding.size == 0:
         return holding
-    choice = best_candidates(model, holding, rng)
-    return install_winners(model, choice, rng)
+    choice = best_candidates(el, month, holding, rng)
+    return install_winners(el, month, choice, rng)
 
 
-def hold_village_elections(model, rng: np.random.Generator) -> np.ndarray:
+def hold_village_elections(el: Elections, month: int, rng: np.random.Generator) -> np.ndarray:
     """Three-yearly committee elections: sitting secretaries face challengers (L47).
 
     Returns the villages where the sitting secretary lost.
     """
-    p = model.params
-    secs = model.secretaries
+    p = el.params
+    secs = el.secretaries
     sitting = np.flatnonzero(secs.filled & (secs.cgvo < 0))
     if sitting.size == 0:
         return sitting
-    choice = best_candidates(model, sitting, rng)
+    choice = best_candidates(el, month, sitting, rng)
     incumbent = (secs.ability[sitting] + p.value("election.score_weight") * secs.score[sitting]
                  + p.value("election.incumbency_bonus")
                  + p.value("election.noise_sd") * rng.standard_normal(len(sitting)))
     lost = choice.found & (choice.electability > incumbent)
     losers = sitting[lost]
-    secs.vacate(losers)
-    install_winners(model, Choice(losers, choice.villager[lost], choice.cgvo[lost],
+    el.seats.vacate(losers)
+    install_winners(el, month, Choice(losers, choice.villager[lost], choice.cgvo[lost],
                                   choice.electability[lost], choice.motivation[lost]), rng)
     return losers

@@ -1,10 +1,15 @@
-"""The village-cadre incentive model: construct, schedule, collect (DESIGN §3).
+"""The village-cadre incentive model: construct, schedule, collect (docs/ODD.md §3).
 
-One step is one month from ``start``. The order within a month is written
-out in :meth:`VillageModel.step`. State lives in the populations of
-``sim/agents/`` as arrays; policies come from ``sim/policies/``; outcomes are
-computed by the reporters of :mod:`sim.outcomes` and collected by Mesa's
-``DataCollector``.
+One step is one month from ``start``; the order within a month is written
+out once, in :meth:`VillageModel.step`. State lives in the populations of
+``sim/agents/`` as arrays, the links between them in :mod:`sim.seats`, and
+each process that spans populations in a module of its own: the world and
+the village context (:mod:`sim.world`), the value of the post
+(:mod:`sim.post`), the promotion round (:mod:`sim.promotion`), elections
+(:mod:`sim.elections`), the CGVO programme (:mod:`sim.cgvo_programme`) and
+fiscal costs (:mod:`sim.costs`). Policies come from ``sim/policies/``;
+outcomes are computed by the reporters of :mod:`sim.outcomes` and collected
+by Mesa's ``DataCollector``.
 """
 
 from __future__ import annotations
@@ -18,24 +23,25 @@ import numpy as np
 import pandas as pd
 
 from sim import outcomes
-from sim.agents.cgvo import ROLE, ROUTE, Cgvo, Cgvos
+from sim.agents.cgvo import Cgvo, Cgvos
 from sim.agents.enterprise import Enterprise, Enterprises
-from sim.agents.secretary import Secretaries, SecretaryView, forgone_earnings, post_value
-from sim.agents.structure import (
-    ELEMENTS,
-    Counties,
-    Economy,
-    Provinces,
-    Villages,
-    load_province_table,
-)
+from sim.agents.secretary import Secretaries, SecretaryView
+from sim.agents.structure import ELEMENTS
 from sim.agents.villager import Villager, Villagers
+from sim.cgvo_programme import Programme
 from sim.config import RunConfig, resolve
-from sim.elections import fill_vacancies, hold_village_elections
-from sim.parameters import series_value
+from sim.costs import FiscalCosts
+from sim.elections import Elections
 from sim.policies import CHANNELS, Policy
-from sim.streams import Streams, normal_from_uniform
+from sim.post import PostValue
+from sim.promotion import PromotionRound
+from sim.seats import Seats
+from sim.streams import Streams
 from sim.timeline import format_month, month_of_year, parse_month, year_of
+from sim.world import World
+
+#: Mesa views of one row of a population, by the ``kind`` of :meth:`VillageModel.agents_for`.
+VIEWS = {"villager": Villager, "secretary": SecretaryView, "cgvo": Cgvo, "enterprise": Enterprise}
 
 
 class VillageModel(mesa.Model):
@@ -67,402 +73,123 @@ class VillageModel(mesa.Model):
         super().__init__(seed=config.seed)
         self.config: RunConfig = config
         self.run_id = run_id or uuid.uuid4().hex[:12]
-        self.params = config.params
+        self.params = p = config.params
         self.policy = Policy.from_levers(config.levers)
-        self.streams = Streams(config.seed)
-        self.start = parse_month(config.start)
+        self.streams = s = Streams(config.seed)
+        self.start = self.month = parse_month(config.start)
         self.end = parse_month(config.end)
-        self.month = self.start
-        self._build_world()
-        self.flows: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters())
-
-    # ----------------------------------------------------------------- construction
-    def _build_world(self) -> None:
-        p = self.params
-        s = self.streams
-        self.provinces = Provinces.from_table(load_province_table(),
-                                              int(p.value("national.agricultural_counties")))
-        self.economy = Economy(p, self.provinces)
-        self.economy.update(year_of(self.start))
-        self.counties = Counties(self.provinces, p, s("build.counties"))
-        n_villages = max(1, round(p.value("national.villages") * self.config.scale))
-        self.villages = Villages(n_villages, self.provinces, self.counties, p, s("build.villages"))
-        self.scale = n_villages / p.value("national.villages")
-        self.weight = self.villages.weight
-        self.villages_per_province = np.bincount(self.villages.province, minlength=len(self.provinces))
-        self.villagers = Villagers(self.villages.adults, self.weight,
-                                   int(p.value("village.villagers_per_village")), p,
-                                   year_of(self.start), s("build.villagers"))
-        self.secretaries = Secretaries(n_villages, p, self.start, s("build.secretaries"))
+        self.world = w = World(p, self.policy, config.scale, self.start, s)
+        self.provinces, self.counties, self.villages, self.economy = (w.provinces, w.counties, w.villages,
+                                                                      w.economy)
+        self.scale, self.weight = w.scale, w.weight
+        self.villagers = Villagers(w.villages.adults, w.weight, int(p.value("village.villagers_per_village")),
+                                   p, year_of(self.start), s("build.villagers"))
+        self.secretaries = Secretaries(len(w.villages), p, self.start, s("build.secretaries"))
         self.cgvos = Cgvos(p)
-        self.village_cgvo = np.full(n_villages, -1, np.int32)
-        self._seed_initial_cgvos(s("build.cgvos"))
-        share = self.provinces.village_share * (
-            self.provinces.income_2011 / self.provinces.income_2011.mean()
-        ) ** p.value("enterprise.province_income_elasticity")
-        self.enterprise_share = share / share.sum()
-        n_ent = max(1, round(p.value("enterprise.count_in_scope") * self.config.scale))
-        self.enterprises = Enterprises(n_ent, self.enterprise_share,
-                                       p.value("enterprise.count_in_scope") / n_ent, p,
-                                       s("build.enterprises"))
-        others = p.value("village.other_cadres_per_village")
-        prov = self.villages.province
-        # The director at the provincial parity ratio, the other cadres at theirs (L20).
-        self.other_cadre_pay_multiple = (
-            self.provinces.director_pay_ratio[prov]
-            + max(others - 1, 0) * self.provinces.other_cadre_pay_ratio[prov])
-        self.departure_bill = 0.0
-        self.package_in_effect = self.policy.yiding_sanyou.apply(self.start)
-        self._refresh_village_context()
-        self._refresh_promotion_chances()
-
-    def _seed_initial_cgvos(self, rng: np.random.Generator) -> None:
-        """Graduates already serving under provincial schemes before the national one."""
-        p = self.params
-        n = rng.poisson(p.value("cgvo.initial_stock") * self.scale)
-        if n == 0:
-            return
-        applicants = self._draw_applicants(n, self.provinces.village_share, rng)
-        cohort = self.start - rng.integers(1, 12 * self.policy.cgvo.contract_years, n)
-        rows = self.cgvos.add(**applicants, cohort=cohort,
-                              contract_end=cohort + 12 * self.policy.cgvo.contract_years,
-                              in_post=np.ones(n, bool))
-        self._post_cgvos(rows, rng)
+        self.seats = Seats(self.secretaries, self.cgvos)
+        n_ent = max(1, round(p.value("enterprise.count_in_scope") * config.scale))
+        self.enterprises = Enterprises(n_ent, w.enterprise_share, p.value("enterprise.count_in_scope") / n_ent,
+                                       p, s("build.enterprises"))
+        self.cgvo_programme = Programme(p, self.policy, w, self.cgvos, self.seats, self.enterprises)
+        self.cgvo_programme.seed_initial(self.start, s("build.cgvos"))
+        self.promotion = PromotionRound(p, self.policy, w)
+        self.post = PostValue(p, self.policy, w, self.promotion)
+        self.elections = Elections(p, w, self.villagers, self.secretaries, self.cgvos, self.seats, self.post)
+        self.fiscal = FiscalCosts(p, self.policy, w)
+        w.refresh(self.start, self.secretaries)
+        self.promotion.refresh(year_of(self.start), w.package_in_effect, self.secretaries)
+        self.flows: dict[str, float] = {}
+        self._views: dict[tuple[str, int], mesa.Agent] = {}
+        self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters())
 
     # ----------------------------------------------------------------- schedule
     def step(self) -> None:
         """Advance one month.
 
-        The order within the month:
+        The order within the month (docs/ODD.md §3):
 
-        1. incomes move (yearly); counties implement the package's elements;
+        1. incomes move (yearly) and, with the package's status, set the year's
+           promotion chances; counties implement the package's elements; each
+           village's context (incomes, elements in force, pay, first secretaries)
+           is refreshed;
         2. villagers age, migrate and move through the party pipeline;
-        3. secretaries age, retire normally, and decide to stay or quit;
-        4. in December, the annual assessment sets scores and removes failures;
-           in the training month, serving secretaries are trained;
-        5. in the promotion month, the three channels take their winners;
-        6. in village election years, committee elections; every month,
-           by-elections fill vacancies;
+        3. secretaries age, retire normally (departure payments join the fiscal
+           bill), and decide to stay or quit on the value of the post;
+        4. in the assessment month the annual assessment sets scores and removes
+           failures; in the training month serving secretaries are trained;
+        5. in the promotion month the three channels take their winners;
+        6. in village election years, committee elections (secretaries face
+           challengers, CGVOs win committee seats); every month, by-elections
+           fill vacancies;
         7. the CGVO programme recruits, CGVOs serve (trained in the training
            month, promoted in the promotion month), and contracts end;
         8. enterprises gain members, receive instructors and organise;
         9. the fiscal cost of each lever is accounted, and the data
            collector records the month.
         """
-        s = self.streams
+        s, p, w, secs = self.streams, self.params, self.world, self.secretaries
         month, year, moy = self.month, year_of(self.month), month_of_year(self.month)
-        self.flows = dict.fromkeys(outcomes.FLOWS, 0.0)
-        in_effect = self.policy.yiding_sanyou.apply(month)
-        if self.economy.update(year) or in_effect != self.package_in_effect:
-            self.package_in_effect = in_effect
-            self._refresh_promotion_chances()
-        enabled = {"pay_floor": True, "pension": self.policy.retirement.pension_enabled,
-                   "departure_subsidy": self.policy.retirement.departure_subsidy_enabled,
-                   "other_cadre_pay": True}
-        self.counties.implement(self.package_in_effect, enabled, s("county.implement"))
-        self._refresh_village_context()
+        self.flows = flows = dict.fromkeys(outcomes.FLOWS, 0.0)
+        if w.begin_month(month, s("county.implement")):                                     # 1
+            self.promotion.refresh(year, w.package_in_effect, secs)
+        w.refresh(month, secs)
 
-        self.villagers.age_one_month(year, s("villager.ageing"))
-        self.villagers.migrate(self.economy.migrant_income, self.labour_income, s("villager.migration"))
+        self.villagers.age_one_month(year, s("villager.ageing"))                             # 2
+        self.villagers.migrate(w.economy.migrant_income, w.labour_income, s("villager.migration"))
         admitted, young = self.villagers.join_party()
-        self.flows["party_admissions_rural"] = admitted * self.weight
-        self.flows["party_admissions_rural_under35"] = young * self.weight
+        flows["party_admissions_rural"] = admitted * self.weight
+        flows["party_admissions_rural_under35"] = young * self.weight
 
-        self._secretaries_serve(month, moy)
-        if moy == int(self.params.value("election.village_month")) and (
-                (year - int(self.params.value("election.village_first_year"))) % 3 == 0):
-            lost = hold_village_elections(self, s("election.village"))
-            self.flows["secretary_lost_elections"] = len(lost) * self.weight
-            self.flows["secretary_entrants"] += len(lost) * self.weight
-            won = self.cgvos.elect_to_committees(month, s("cgvo.committees"))
-            self.flows["cgvo_committee_wins"] = len(won) * self.weight
-        filled = fill_vacancies(self, self.first_secretary_present, s("election.vacancy"))
-        self.flows["secretary_entrants"] += len(filled) * self.weight
+        secs.age_one_month()                                                                 # 3
+        leaving = secs.leave_normally(self.policy.retirement.age, s("secretary.retirement"))
+        flows["departure_one_off_yuan"] = self.fiscal.departures(leaving, secs.tenure[leaving])
+        flows["secretary_normal_departures"] = len(leaving) * self.weight
+        self.seats.vacate(leaving)
+        self.post_value = self.post.holders(secs)
+        quitting = secs.draw_quits(self.post_value / w.village_income, s("secretary.quit"),
+                                   s("secretary.quit.fine"))
+        flows["secretary_quits"] = len(quitting) * self.weight
+        flows["secretary_quits_age55plus"] = float((secs.age[quitting] >= 55).sum()) * self.weight
+        self.seats.vacate(quitting)
 
-        self._cgvo_programme(month, moy)
-        self._enterprises(month)
-        self._account_costs()
+        if moy == int(p.value("secretary.assessment_month")):                                # 4
+            support = w.first_secretary_present * p.value("first_secretary.support")
+            score = secs.assess(self.policy.assessment.weights, support, s("secretary.assessment"))
+            removed = np.flatnonzero(self.policy.assessment.apply(score, secs.filled))
+            flows["secretary_removals"] = len(removed) * self.weight
+            self.seats.vacate(removed)
+        if moy == int(p.value("secretary.training_month")):
+            self.policy.training.apply(secs)
+        if moy == int(p.value("secretary.promotion_month")):                                 # 5
+            for channel, winners in self.promotion.hold(secs, s("secretary.promotion")).items():
+                flows[f"promotions_{channel}"] = len(winners) * self.weight
+                self.seats.vacate(winners)
+
+        if moy == int(p.value("election.village_month")) and (                               # 6
+                (year - int(p.value("election.village_first_year"))) % 3 == 0):
+            lost = self.elections.hold(month, s("election.village"))
+            flows["secretary_lost_elections"] = len(lost) * self.weight
+            flows["secretary_entrants"] += len(lost) * self.weight
+            won = self.cgvo_programme.elect_to_committees(month, s("cgvo.committees"))
+            flows["cgvo_committee_wins"] = len(won) * self.weight
+        filled = self.elections.fill_vacancies(month, s("election.vacancy"))
+        flows["secretary_entrants"] += len(filled) * self.weight
+
+        for name, count in self.cgvo_programme.step(month, s).items():                      # 7
+            flows[name] = count * self.weight
+        self._enterprises(month)                                                             # 8
+        self.costs = self.fiscal.account(secs, self.cgvos, self.instructor_stock,            # 9
+                                         flows["departure_one_off_yuan"])
         self.datacollector.collect(self)
         self.month += 1
         if self.month > self.end:
             self.running = False
 
-    def run(self) -> pd.DataFrame:
-        """Run to ``end``; return the tidy outcome table."""
-        while self.running:
-            self.step()
-        return self.outcomes()
-
-    # ----------------------------------------------------------------- secretaries
-    def _refresh_village_context(self) -> None:
-        """Per-village incomes and the county elements in force there."""
-        v = self.villages
-        self.village_income = self.economy.province_income[v.province] * v.income_factor
-        self.labour_income = self.village_income * self.params.value("village.labour_income_ratio")
-        imp = self.counties.implemented
-        self.floor_paid = imp["pay_floor"][v.county]
-        self.pension_on = imp["pension"][v.county] & self.policy.retirement.pension_enabled
-        self.departure_on = (imp["departure_subsidy"][v.county]
-                             & self.policy.retirement.departure_subsidy_enabled)
-        self.basic_pay, self.pay = self.policy.pay_floor.apply(
-            self.village_income, self.floor_paid, self.secretaries.score,
-            self.params.value("secretary.pre_policy_pay_ratio"))
-        stock = self.policy.first_secretary.apply(self.month, self.provinces.names)
-        self.first_secretary_present = self._place_first_secretaries(stock)
-
-    def _place_first_secretaries(self, stock: np.ndarray) -> np.ndarray:
-        """First secretaries go to each province's weakest villages (L31)."""
-        present = np.zeros(len(self.villages), bool)
-        if not stock.any():
-            return present
-        weakness = np.where(self.secretaries.filled, -self.secretaries.ability, np.inf)
-        for prov in np.flatnonzero(stock):
-            rows = np.flatnonzero(self.villages.province == prov)
-            count = min(len(rows), round(stock[prov] * self.scale))
-            if count:
-                present[rows[np.argsort(-weakness[rows], kind="stable")[:count]]] = True
-        return present
-
-    def _refresh_promotion_chances(self) -> None:
-        """Yearly chance of promotion through each channel for a secretary who applies.
-
-        Posts over applicants, pooled over the nation (a province with few
-        simulated villages would give a noisy ratio).
-        """
-        year = year_of(self.month)
-        self.expected_posts = self.policy.promotion.apply(self.villages_per_province, year,
-                                                          self.package_in_effect)
-        secs = self.secretaries
-        pol = self.policy.promotion
-        eligible = (secs.filled & (secs.age <= pol.max_age) & (secs.tenure >= pol.min_tenure_years)
-                    & (secs.score >= self.params.value("secretary.apply_min_score")))
-        applicants = max(np.count_nonzero(eligible) * self.params.value("secretary.apply_probability"),
-                         1.0)
-        self.promotion_chance = {c: min(1.0, float(self.expected_posts[c].sum()) / applicants)
-                                 for c in CHANNELS}
-        self.township_pay = self.economy.province_income * self.params.value(
-            "secretary.township_pay_ratio")
-
-    def promotion_value(self, villages: np.ndarray | slice, age: np.ndarray,
-                        tenure: np.ndarray) -> np.ndarray:
-        """Option value of promotion (yuan/year) for a holder of ``age`` and ``tenure``.
-
-        The yearly chance of each open channel for an applicant, times the
-        chance of applying, times the value of a township post, times the
-        share of the coming years (up to ten) in which the holder may apply:
-        after ``min_tenure_years`` in post and before ``max_age``.
-        """
-        pol = self.policy.promotion
-        p = self.params
-        chance = sum(self.promotion_chance.values())
-        gain = p.value("secretary.promotion_gain_years") * self.township_pay[
-            self.villages.province[villages]]
-        horizon = 10.0
-        first = np.maximum(pol.min_tenure_years - tenure, 0.0)
-        last = np.minimum(np.maximum(pol.max_age - age, 0.0), horizon)
-        share = np.clip(last - first, 0.0, horizon) / horizon
-        return chance * p.value("secretary.apply_probability") * gain * share
-
-    def secretary_post_value(self) -> np.ndarray:
-        """Yearly value of the post to each sitting secretary (yuan)."""
-        secs = self.secretaries
-        forgone = forgone_earnings(secs.age, secs.earner, secs.college,
-                                   self.economy.migrant_income, self.labour_income, self.params)
-        security = self.policy.retirement.apply(
-            secs.age, secs.tenure, self.village_income, self.basic_pay, self.pension_on,
-            self.departure_on, self.params)
-        return post_value(self.pay, self.promotion_value(slice(None), secs.age, secs.tenure), security,
-                          secs.motivation * self.village_income, forgone)
-
-    def candidate_post_value(self, villages: np.ndarray, age: np.ndarray, earner: np.ndarray,
-                             college: np.ndarray, motivation: np.ndarray) -> np.ndarray:
-        """Yearly value of the post to a candidate (new entrant, no tenure, average score).
-
-        ``motivation`` is the candidate's intrinsic value of the post as a multiple of local
-        income.
-        """
-        p = self.params
-        income = self.village_income[villages]
-        floor = self.floor_paid[villages]
-        basic, pay = self.policy.pay_floor.apply(income, floor, np.zeros(len(villages)),
-                                                 p.value("secretary.pre_policy_pay_ratio"))
-        forgone = forgone_earnings(age, earner, college, self.economy.migrant_income,
-                                   self.labour_income[villages], p)
-        security = self.policy.retirement.apply(age, np.zeros(len(villages)), income, basic,
-                                                self.pension_on[villages],
-                                                self.departure_on[villages], p)
-        return post_value(pay, self.promotion_value(villages, age, np.zeros(len(villages))),
-                          security, motivation * income, forgone)
-
-    def _secretaries_serve(self, month: int, moy: int) -> None:
-        s = self.streams
-        secs = self.secretaries
-        secs.age_one_month()
-        leaving = secs.leave_normally(self.policy.retirement.age, s("secretary.retirement"))
-        yearly, one_off = self.policy.retirement.departure_payment(
-            secs.tenure[leaving], self.village_income[leaving], self.basic_pay[leaving])
-        paying = self.departure_on[leaving]
-        self.departure_bill += float((yearly * paying).sum()) * self.weight
-        self.flows["departure_one_off_yuan"] = float((one_off * paying).sum()) * self.weight
-        self.flows["secretary_normal_departures"] = len(leaving) * self.weight
-        self._vacate(leaving)
-
-        value = self.secretary_post_value()
-        self.post_value = value
-        quitting = secs.decide_to_stay(value / self.village_income, s("secretary.quit"),
-                                       s("secretary.quit.fine"))
-        old = secs.age[quitting] >= 55
-        self.flows["secretary_quits"] = len(quitting) * self.weight
-        self.flows["secretary_quits_age55plus"] = float(old.sum()) * self.weight
-        self._vacate(quitting)
-
-        if moy == int(self.params.value("secretary.assessment_month")):
-            support = self.first_secretary_present * self.params.value("first_secretary.support")
-            score = secs.assess(self.policy.assessment.weights, support, s("secretary.assessment"))
-            removed = np.flatnonzero(self.policy.assessment.apply(score, secs.filled))
-            self.flows["secretary_removals"] = len(removed) * self.weight
-            self._vacate(removed)
-        if moy == int(self.params.value("secretary.training_month")):
-            self.policy.training.apply(secs)
-        if moy == int(self.params.value("secretary.promotion_month")):
-            self._promotion_round(s("secretary.promotion"))
-
-    def _promotion_round(self, rng: np.random.Generator) -> None:
-        """The yearly round of the three channels (L16, L24): apply, sit, win, leave."""
-        p = self.params
-        secs = self.secretaries
-        pol = self.policy.promotion
-        n = len(secs)
-        u = rng.random((1 + len(CHANNELS), n))
-        applying = (secs.filled & (secs.age <= pol.max_age) & (secs.tenure >= pol.min_tenure_years)
-                    & (secs.score >= p.value("secretary.apply_min_score"))
-                    & (u[0] < p.value("secretary.apply_probability")))
-        bonus = pol.exam_bonus(self.provinces.names, p.value("secretary.exam_points_per_sd"))
-        prov = self.villages.province
-        for i, channel in enumerate(CHANNELS, start=1):
-            places = rng.poisson(self.expected_posts[channel])
-            score = secs.ability + normal_from_uniform(u[i]) * p.value("secretary.exam_noise_sd")
-            if channel == "civil_service":
-                score = score + bonus[prov]
-            candidates = np.flatnonzero(applying)
-            order = candidates[np.lexsort((-score[candidates], prov[candidates]))]
-            first = np.searchsorted(prov[order], np.arange(len(places)))
-            rank = np.arange(len(order)) - first[prov[order]]
-            winners = order[rank < places[prov[order]]]
-            applying[winners] = False
-            self.flows[f"promotions_{channel}"] = len(winners) * self.weight
-            self._vacate(winners)
-
-    def _vacate(self, villages: np.ndarray) -> None:
-        """Posts fall vacant; a CGVO who held one keeps serving as a CGVO without the seat."""
-        held = self.secretaries.cgvo[villages]
-        held = held[held >= 0]
-        self.cgvos.role[held] = ROLE["none"]
-        self.secretaries.vacate(villages)
-
-    # ----------------------------------------------------------------- CGVOs
-    def _draw_applicants(self, n: int, province_share: np.ndarray,
-                         rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """Graduates applying to be CGVOs (L286, L326)."""
-        p = self.params
-        province = rng.choice(len(province_share), size=n, p=province_share).astype(np.int16)
-        degree = rng.random(n) < p.value("cgvo.applicant_degree_share")
-        party = rng.random(n) < p.value("cgvo.applicant_party_share")
-        elite = rng.random(n) < p.value("cgvo.applicant_elite_share")
-        leader = rng.random(n) < p.value("cgvo.applicant_leader_share")
-        ability = (rng.standard_normal(n) + p.value("cgvo.elite_ability") * elite
-                   + p.value("cgvo.degree_ability") * degree).astype(np.float32)
-        return {"province": province, "region": self.provinces.region[province], "degree": degree,
-                "party": party, "elite": elite, "ability": ability, "leader": leader}
-
-    def _recruit_cgvos(self, places_national: np.ndarray, rng: np.random.Generator) -> None:
-        p = self.params
-        year = year_of(self.month)
-        places = rng.poisson(places_national * self.scale)
-        if places.sum() == 0:
-            return
-        start_year = year_of(parse_month(self.policy.cgvo.start))
-        awareness = -np.expm1(-(year - start_year + 1) / p.value("cgvo.awareness_years"))
-        national = (p.value("cgvo.application_rate") * awareness
-                    * series_value(p.value("national.graduates"), year))
-        n_app = rng.poisson(national * self.scale)
-        self.flows["cgvo_applicants"] = n_app * self.weight
-        applicants = self._draw_applicants(n_app, places_national / places_national.sum(), rng)
-        chosen = self.cgvos.select(applicants, places, self.policy.cgvo.party_member_priority,
-                                   self.policy.cgvo.degree_priority, rng)
-        picked = {k: v[chosen] for k, v in applicants.items() if k != "leader"}
-        n = len(chosen)
-        rows = self.cgvos.add(**picked, cohort=np.full(n, self.month),
-                              contract_end=np.full(n, self.month + 12 * self.policy.cgvo.contract_years),
-                              in_post=np.ones(n, bool))
-        self.flows["cgvo_recruits"] = n * self.weight
-        self._post_cgvos(rows, rng)
-
-    def _post_cgvos(self, rows: np.ndarray, rng: np.random.Generator) -> None:
-        """Send new CGVOs to villages of their province without one, where possible."""
-        province = self.cgvos.province[rows]
-        free = self.village_cgvo < 0
-        keys = rng.random(len(self.villages)) + (~free) * 2.0
-        order = np.lexsort((keys, self.villages.province))
-        first = np.searchsorted(self.villages.province[order], np.arange(len(self.provinces)))
-        counts = np.bincount(self.villages.province, minlength=len(self.provinces))
-        for prov in np.unique(province):
-            members = rows[province == prov]
-            if counts[prov] == 0:
-                continue
-            slots = order[first[prov] + np.arange(len(members)) % counts[prov]]
-            self.cgvos.village[members] = slots
-            self.village_cgvo[slots] = members
-
-    def _cgvo_programme(self, month: int, moy: int) -> None:
-        s = self.streams
-        p = self.params
-        cg = self.cgvos
-        pay = p.value("cgvo.pay_ratio") * self.economy.national_income
-        places = self.policy.cgvo.apply(month, self.provinces.village_share, self.provinces.region,
-                                        pay, np.asarray(p.value("cgvo.local_funding_share"), float))
-        if places.any():
-            self._recruit_cgvos(places, s("cgvo.recruitment"))
-        quitting = cg.quit_early(month, p.value("cgvo.pay_to_graduate_wage"), s("cgvo.early_quit"))
-        self._cgvo_exit(quitting, ROUTE["early_quit"])
-        serving = max(float(cg.in_post.sum()) * self.weight, 1.0)
-        started = cg.start_ventures(month, self.policy.cgvo.support_funds(month) / serving,
-                                    s("cgvo.ventures"))
-        self.flows["cgvo_ventures_started"] = len(started) * self.weight
-        if moy == int(p.value("secretary.training_month")):
-            cg.train(self.policy.cgvo.training_days_per_year)
-        if moy == int(p.value("secretary.promotion_month")):
-            promoted, _listed = cg.promote(month, s("cgvo.promotion"))
-            self._cgvo_exit(promoted, ROUTE["township_leadership"])
-        _renew, leave = cg.end_contracts(month, self.policy.cgvo.renewal_allowed,
-                                        self.policy.cgvo.civil_service_reserved_share,
-                                        self.policy.cgvo.contract_years, s("cgvo.contracts"))
-        self._release_posts(leave, stays=cg.route[leave] == ROUTE["village_post"])
-        hired = leave[cg.route[leave] == ROUTE["other_job"]]
-        self.enterprises.hire(hired, cg.party[hired], s("enterprise.hiring"))
-
-    def _cgvo_exit(self, rows: np.ndarray, route: int) -> None:
-        self.cgvos.exit(rows, route, self.month)
-        self._release_posts(rows, stays=np.zeros(len(rows), bool))
-
-    def _release_posts(self, rows: np.ndarray, stays: np.ndarray) -> None:
-        """Leaving CGVOs free their village; a secretary's seat is kept only by staying."""
-        cg = self.cgvos
-        villages = cg.village[rows]
-        mine = (villages >= 0) & (self.village_cgvo[np.maximum(villages, 0)] == rows)
-        self.village_cgvo[villages[mine]] = -1
-        seated = rows[(cg.role[rows] == ROLE["secretary"]) & ~stays]
-        self.secretaries.vacate(cg.village[seated])
-        # Those who stay in the village post become ordinary cadres: the seat no longer a CGVO's.
-        kept = rows[(cg.role[rows] == ROLE["secretary"]) & stays]
-        self.secretaries.cgvo[cg.village[kept]] = -1
-
-    # ----------------------------------------------------------------- enterprises
     def _enterprises(self, month: int) -> None:
+        """Instructors and campaigns of the month (§7.16): members, instructors, organising."""
         s = self.streams
         ent = self.enterprises
-        stock, campaign = self.policy.enterprise.apply(month, self.enterprise_share,
+        stock, campaign = self.policy.enterprise.apply(month, self.world.enterprise_share,
                                                        self.provinces.names)
         self.instructor_stock = float(stock.sum())
         target = stock * self.params.value("enterprise.firms_per_instructor") / ent.weight
@@ -471,31 +198,11 @@ class VillageModel(mesa.Model):
         own, joint = ent.organise(campaign, s("enterprise.organise"))
         self.flows["enterprise_orgs_formed"] = (own + joint) * ent.weight
 
-    # ----------------------------------------------------------------- costs
-    def _account_costs(self) -> None:
-        """Fiscal cost of each lever this month, as yuan per year (national)."""
-        p = self.params
-        secs = self.secretaries
-        filled = secs.filled
-        pre = p.value("secretary.pre_policy_pay_ratio") * self.village_income
-        self.costs = {
-            "pay_floor": float(((self.pay - pre) * (filled & self.floor_paid)).sum()) * self.weight,
-            "pension": float((filled & self.pension_on).sum()) * self.weight
-            * self.policy.retirement.pension_subsidy_yuan_per_year,
-            "departure_subsidy": self.departure_bill + 12.0 * self.flows["departure_one_off_yuan"],
-            "training": float(filled.sum()) * self.weight * self.policy.training.secretary_days_per_year
-            * p.value("secretary.training_cost_per_day"),
-            "other_cadre_pay": float((self.other_cadre_pay_multiple * self.basic_pay).sum(
-                where=self.counties.implemented["other_cadre_pay"][self.villages.county]))
-            * self.weight,
-            "cgvo_training": float(self.cgvos.in_post.sum()) * self.weight
-            * self.policy.cgvo.training_days_per_year * p.value("secretary.training_cost_per_day"),
-            "cgvo_subsidy": float(self.policy.cgvo.subsidy(self.cgvos.region[self.cgvos.in_post]).sum())
-            * self.weight,
-            "instructors": self.instructor_stock * self.policy.enterprise.instructor_cost_yuan_per_year,
-        }
-        # Subsidy recipients die off; the bill falls accordingly.
-        self.departure_bill *= np.exp(-1.0 / (12.0 * p.value("secretary.years_receiving_subsidy")))
+    def run(self) -> pd.DataFrame:
+        """Run to ``end``; return the tidy outcome table."""
+        while self.running:
+            self.step()
+        return self.outcomes()
 
     # ----------------------------------------------------------------- outputs
     def outcomes(self) -> pd.DataFrame:
@@ -513,11 +220,36 @@ class VillageModel(mesa.Model):
     def agents_for(self, kind: str, rows: np.ndarray | list[int]) -> list[mesa.Agent]:
         """Mesa agents viewing the given rows of a population (inspection, classroom).
 
-        ``kind`` is one of ``villager``, ``secretary``, ``cgvo``, ``enterprise``.
+        ``kind`` is one of ``villager``, ``secretary``, ``cgvo``, ``enterprise``. A row's
+        view is made (and registered with Mesa) once; later calls return the same agent.
         """
-        cls = {"villager": Villager, "secretary": SecretaryView, "cgvo": Cgvo,
-               "enterprise": Enterprise}[kind]
-        return [cls(self, int(r)) for r in rows]
+        cls = VIEWS[kind]
+        views = []
+        for row in rows:
+            key = (kind, int(row))
+            if key not in self._views:
+                self._views[key] = cls(self, int(row))
+            views.append(self._views[key])
+        return views
+
+    def secretary_post_value(self) -> np.ndarray:
+        """Yearly value of the post to each sitting secretary now (yuan; see :mod:`sim.post`)."""
+        return self.post.holders(self.secretaries)
+
+    @property
+    def village_income(self) -> np.ndarray:
+        """Rural per-capita net income of each village this month (yuan/year)."""
+        return self.world.village_income
+
+    @property
+    def pay(self) -> np.ndarray:
+        """Total pay of each village's secretary post this month (yuan/year)."""
+        return self.world.pay
+
+    @property
+    def village_cgvo(self) -> np.ndarray:
+        """CGVO row posted in each village, or -1 (read-only; see :mod:`sim.seats`)."""
+        return self.seats.village_cgvo
 
     @property
     def date(self) -> str:
@@ -525,4 +257,4 @@ class VillageModel(mesa.Model):
         return format_month(self.month)
 
 
-__all__ = ["ELEMENTS", "VillageModel"]
+__all__ = ["CHANNELS", "ELEMENTS", "VillageModel"]

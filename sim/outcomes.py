@@ -1,4 +1,4 @@
-"""Outcome measures (DESIGN §5): reporters that compute national aggregates each month.
+"""Outcome measures (docs/ODD.md §4.11): reporters that compute national aggregates each month.
 
 Every measure is a snake_case name with its unit; counts and money are
 weighted to national totals. Flows are what happened during the month

@@ -26,6 +26,7 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +62,9 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def read_yaml(path: Path) -> Any:
-    """Read a YAML file, rejecting duplicate keys."""
-    with open(path, encoding="utf-8") as fh:
+def read_yaml(path: str | Path | Traversable) -> Any:
+    """Read a YAML file (a path or a package resource), rejecting duplicate keys."""
+    with (Path(path) if isinstance(path, str) else path).open(encoding="utf-8") as fh:
         return yaml.load(fh, Loader=_StrictLoader)
 
 

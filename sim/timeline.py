@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from sim.errors import ConfigError
 
 _DATE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -34,3 +36,12 @@ def year_of(month: int) -> int:
 def month_of_year(month: int) -> int:
     """Month of the year (1-12) of an absolute month number."""
     return month % 12 + 1
+
+
+def monthly_probability(rate_per_year):
+    """Probability of an event within one month, for a yearly hazard rate ``rate_per_year``.
+
+    ``1 - exp(-rate / 12)``: the rate of a Poisson process spread evenly over the
+    year (docs/ODD.md §4.9). Scalars and arrays alike.
+    """
+    return -np.expm1(-rate_per_year / 12.0)

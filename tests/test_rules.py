@@ -9,13 +9,7 @@ import numpy as np
 import pytest
 
 from sim import ConfigError
-from sim.agents.secretary import (
-    forgone_earnings,
-    monthly_hazard,
-    post_value,
-    quit_probability,
-    security_value,
-)
+from sim.agents.secretary import monthly_hazard, quit_probability
 from sim.parameters import load_levers, load_world_parameters, series_value
 from sim.policies import Policy
 from sim.policies.enterprise_party_building import EnterprisePartyBuilding
@@ -76,97 +70,6 @@ def test_monthly_hazard(yearly, monthly):
 def test_monthly_hazard_of_certain_quitting_is_one():
     with np.errstate(divide="ignore"):
         assert monthly_hazard(np.array([1.0]))[0] == 1.0
-
-
-@pytest.mark.parametrize(("pay", "promotion", "security", "motivation", "forgone", "expected"), [
-    (10000, 2000, 500, 3000, 10000, 5500),   # 10000+2000+500+3000-10000
-    (10000, 0, 0, 0, 0, 10000),              # a post that costs no earnings
-    (8000, 0, 0, -1000, 30000, -23000),      # negative: worth less than what it costs
-])
-def test_post_value(pay, promotion, security, motivation, forgone, expected):
-    assert post_value(pay, promotion, security, motivation, forgone) == expected
-
-
-# Local labour income 9000, migrant income 24000, time share 0.5, migration cost 0.3,
-# earner premium 1, college premium 0.5: forgone = best alternative - (1 - 0.5) x local.
-@pytest.mark.parametrize(("age", "earner", "college", "expected"), [
-    (30, False, False, 16800 - 4500),   # migrant 24000 x 0.7 = 16800 > local 9000
-    (45, False, False, 12600 - 4500),   # fade (60-45)/20 = 0.75: 12600 > 9000
-    (50, False, False, 9000 - 4500),    # fade 0.5: 8400 < local 9000
-    (60, False, False, 4500),           # migrant work has faded out
-    (75, False, False, 4500),
-    (30, True, False, 18000 - 9000),    # a capable earner: local 18000 > 16800
-    (50, True, False, 9000),
-    (30, False, True, 25200 - 6750),    # college: migrant 16800 x 1.5, local 13500
-    (60, False, True, 6750),
-])
-def test_forgone_earnings(age, earner, college, expected):
-    value = forgone_earnings(np.array([age], float), np.array([earner]), np.array([college]),
-                             24000.0, np.array([9000.0]), PARAMS)
-    assert value[0] == pytest.approx(expected, rel=1e-12)
-
-
-def test_the_post_costs_the_young_more_than_the_old():
-    ages = np.array([25.0, 40.0, 55.0])
-    costs = forgone_earnings(ages, np.zeros(3, bool), np.zeros(3, bool), 24000.0,
-                             np.full(3, 9000.0), PARAMS)
-    assert costs[0] >= costs[1] > costs[2]
-
-
-# ---------------------------------------------------------------- security after leaving
-def _security(age, tenure, pension_on=False, departure_on=True, income=8000.0, basic=14000.0):
-    return float(security_value(
-        np.array([age], float), np.array([tenure], float), np.array([income]), np.array([basic]),
-        np.array([pension_on]), np.array([departure_on]), retirement_age=60, subsidy_rate=0.02,
-        min_years=9, one_off_months=6, pension_subsidy=1200.0, params=PARAMS)[0])
-
-
-@pytest.mark.parametrize(("age", "tenure", "expected"), [
-    # 2 years left, 12 years served: 0.02 x 12 x 8000 = 1920 a year, x annuity 10.3797 = 19928.9,
-    # discounted 1.05**-2 = 18076.1, spread over 2 years = 9038.07
-    (58, 10, 1920 * ANNUITY * 1.05**-2 / 2),
-    # 20 years left, 30 served: 4800 a year x annuity x 1.05**-20 / 20 = 938.88
-    (40, 10, 4800 * ANNUITY * 1.05**-20 / 20),
-    # 10 years left, 10 served (>= 9): 1600 x annuity x 1.05**-10 / 10 = 1019.55
-    (50, 0, 1600 * ANNUITY * 1.05**-10 / 10),
-    # 5 years left, 5 served (< 9): one-off 6/12 x 14000 = 7000, x 1.05**-5 / 5 = 1096.94
-    (55, 0, 7000 * 1.05**-5 / 5),
-    # at or past the retirement age half a year is left:
-    # 3.5 years served, one-off 7000 x 1.05**-0.5 / 0.5
-    (59.5, 3, 7000 * 1.05**-0.5 / 0.5),
-    (61, 30, 0.02 * 30.5 * 8000 * ANNUITY * 1.05**-0.5 / 0.5),
-])
-def test_security_value(age, tenure, expected):
-    assert _security(age, tenure) == pytest.approx(expected, rel=1e-12)
-
-
-def test_departure_subsidy_pulls_hardest_near_retirement():
-    assert _security(58, 10) > 5 * _security(40, 10)
-    ages = np.arange(30, 60)
-    values = [_security(a, 10) for a in ages]
-    assert values[-1] == max(values)
-
-
-@pytest.mark.parametrize(("age", "tenure"), [(58, 10), (40, 10), (55, 0), (61, 30)])
-def test_no_departure_subsidy_no_security_but_the_pension(age, tenure):
-    assert _security(age, tenure, pension_on=False, departure_on=False) == 0.0
-    assert _security(age, tenure, pension_on=True, departure_on=False) == 1200.0
-    # The pension adds exactly its subsidy to whatever the departure subsidy is worth.
-    with_pension = _security(age, tenure, pension_on=True)
-    assert with_pension - _security(age, tenure) == pytest.approx(1200.0, abs=1e-9)
-
-
-def test_retirement_lever_switches_off_what_counties_run():
-    args = (np.array([58.0]), np.array([10.0]), np.array([8000.0]), np.array([14000.0]),
-            np.array([True]), np.array([True]), PARAMS)
-    on = POLICY.retirement.apply(*args)[0]
-    no_subsidy = dataclasses.replace(POLICY.retirement,
-                                     departure_subsidy_enabled=False).apply(*args)[0]
-    no_pension = dataclasses.replace(POLICY.retirement, pension_enabled=False).apply(*args)[0]
-    pension = POLICY.retirement.pension_subsidy_yuan_per_year
-    assert no_subsidy == pytest.approx(pension)
-    assert on - no_pension == pytest.approx(pension)
-    assert on > no_subsidy > 0
 
 
 @pytest.mark.parametrize(("tenure", "yearly", "one_off"), [

@@ -1,4 +1,4 @@
-"""College-graduate village officials (大学生村官, CGVOs), the report of L271-L351.
+"""College-graduate village officials (大学生村官, CGVOs), the report of L271-L351 (docs/ODD.md §7.15).
 
 Graduates apply each year; provinces select the best applicants under the
 national plan, with priority for party members and degree holders (L286).
@@ -11,6 +11,9 @@ another job, further study.
 
 Rows are appended at each recruitment and never removed, so every CGVO ever
 recruited is a row that is either in post or has exactly one exit route.
+The CGVO's village and committee role are links between populations, kept
+by :class:`sim.seats.Seats`; the programme that recruits, posts and releases
+CGVOs is :mod:`sim.cgvo_programme`.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import numpy as np
 
 from sim.agents.base import RowAgent
 from sim.parameters import ParameterSet
+from sim.ranking import best_within
 from sim.streams import normal_from_uniform
+from sim.timeline import monthly_probability
 
 #: Exit routes: the five of L302, then promotion during service (L322) and early quitting.
 ROUTES = ("village_post", "civil_service", "own_business", "other_job", "further_study",
@@ -30,9 +35,9 @@ ROLES = ("none", "member", "deputy", "director", "secretary")
 ROLE = {name: code for code, name in enumerate(ROLES)}
 
 _FIELDS = {
-    "province": np.int16, "region": np.int8, "village": np.int32, "cohort": np.int32,
+    "province": np.int16, "region": np.int8, "cohort": np.int32,
     "contract_end": np.int32, "degree": bool, "party": bool, "elite": bool, "ability": np.float32,
-    "in_post": bool, "route": np.int8, "exit_month": np.int32, "role": np.int8, "venture": bool,
+    "in_post": bool, "route": np.int8, "exit_month": np.int32, "venture": bool,
     "cooperative": bool, "jobs": np.float32, "completed": bool, "reserve": bool,
 }
 
@@ -42,7 +47,7 @@ class Cgvos:
 
     Attributes:
         province, region: Where the CGVO serves.
-        village: Village of service.
+        village: Village of service, or -1 (read-only; kept by :class:`sim.seats.Seats`).
         cohort: Absolute month of recruitment.
         contract_end: Absolute month the current contract ends.
         degree: Bachelor's degree or above (L286).
@@ -52,7 +57,7 @@ class Cgvos:
         in_post: Serving now.
         route: Exit route code in :data:`ROUTES` (-1 while in post).
         exit_month: Month of exit (-1 while in post).
-        role: Role in the two committees, code in :data:`ROLES`.
+        role: Role in the two committees, code in :data:`ROLES` (read-only; kept by the seats).
         venture: Runs a venture (致富项目, L310).
         cooperative: The venture is a specialised cooperative (L310).
         jobs: Villagers employed by the venture (L310).
@@ -64,15 +69,31 @@ class Cgvos:
         self._p = params
         for name, dtype in _FIELDS.items():
             setattr(self, name, np.zeros(0, dtype))
+        self.seats = None  # set by sim.seats.Seats, the one writer of who holds which post
 
     def __len__(self) -> int:
         return len(self.in_post)
 
+    @property
+    def village(self) -> np.ndarray:
+        """Village of service of each CGVO, or -1 (read-only)."""
+        return self.seats.cgvo_village
+
+    @property
+    def role(self) -> np.ndarray:
+        """Committee role of each CGVO, a code of :data:`ROLES` (read-only)."""
+        return self.seats.cgvo_role
+
+    def served(self, month: int, months: float) -> np.ndarray:
+        """Whether each CGVO has been in the programme at least ``months`` by ``month``."""
+        return (month - self.cohort) >= months
+
     def add(self, **columns: np.ndarray) -> np.ndarray:
-        """Append new CGVOs; return their rows."""
+        """Append new CGVOs (with no village and no committee role yet); return their rows."""
         n = len(next(iter(columns.values())))
         start = len(self)
-        defaults = {"route": -1, "exit_month": -1, "village": -1}
+        self.seats.enrol(n)
+        defaults = {"route": -1, "exit_month": -1}
         for name, dtype in _FIELDS.items():
             column = columns.get(name)
             if column is None:
@@ -93,11 +114,7 @@ class Cgvos:
                  + degree_priority * applicants["degree"]
                  + p.value("cgvo.leader_priority") * applicants["leader"]
                  + rng.normal(0.0, p.value("cgvo.selection_noise_sd"), len(applicants["ability"])))
-        order = np.lexsort((-score, applicants["province"]))
-        province = applicants["province"][order]
-        first = np.searchsorted(province, np.arange(len(places)))
-        rank = np.arange(len(order)) - first[province]
-        return order[rank < places[province]]
+        return best_within(applicants["province"], score, places)
 
     def train(self, days: float) -> None:
         """Yearly training (at least 7 days, L294) raises serving CGVOs' ability."""
@@ -117,7 +134,7 @@ class Cgvos:
         yearly = p.value("cgvo.early_quit_rate_per_year") * relative_pay ** -p.value(
             "cgvo.early_quit_pay_elasticity")
         return np.flatnonzero(self.in_post & (self.contract_end > month)
-                              & (u < -np.expm1(-yearly / 12.0)))
+                              & (u < monthly_probability(yearly)))
 
     def start_ventures(self, month: int, support_per_cgvo: float,
                        rng: np.random.Generator) -> np.ndarray:
@@ -129,12 +146,12 @@ class Cgvos:
         """
         p = self._p
         u = rng.random((3, len(self)))
-        served = (month - self.cohort) >= p.value("cgvo.venture_min_months")
+        served = self.served(month, p.value("cgvo.venture_min_months"))
         scale = (support_per_cgvo / p.value("cgvo.venture_support_reference_yuan")) ** p.value(
             "cgvo.venture_support_elasticity")
         yearly = p.value("cgvo.venture_rate_per_year") * scale * np.exp(
             p.value("cgvo.venture_ability_effect") * self.ability)
-        start = np.flatnonzero(self.in_post & ~self.venture & served & (u[0] < -np.expm1(-yearly / 12.0)))
+        start = np.flatnonzero(self.in_post & ~self.venture & served & (u[0] < monthly_probability(yearly)))
         self.venture[start] = True
         self.cooperative[start] = u[1, start] < p.value("cgvo.cooperative_share")
         sigma = p.value("cgvo.venture_jobs_sigma")
@@ -142,24 +159,23 @@ class Cgvos:
         self.jobs[start] = mean * np.exp(sigma * normal_from_uniform(u[2, start]) - sigma**2 / 2)
         return start
 
-    def elect_to_committees(self, month: int, rng: np.random.Generator) -> np.ndarray:
+    def committee_winners(self, month: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Village elections (两推, L807): serving CGVOs may win committee seats (L318).
 
         A CGVO with a year in the village stands with a calibrated chance of
         winning; the seat won (member, deputy, director) follows electability.
-        Returns the rows that won a seat.
+        Returns (the rows that won a seat, the role each won); the seats record them.
         """
         p = self._p
         u = rng.random((2, len(self)))
         eligible = (self.in_post & (self.role == ROLE["none"])
-                    & ((month - self.cohort) >= p.value("cgvo.committee_min_months")))
+                    & self.served(month, p.value("cgvo.committee_min_months")))
         won = np.flatnonzero(eligible & (u[0] < p.value("cgvo.committee_win_probability")))
         electability = self.ability[won] + normal_from_uniform(u[1, won])
         role = np.full(len(won), ROLE["member"], np.int8)
         role[electability > p.value("cgvo.deputy_threshold")] = ROLE["deputy"]
         role[electability > p.value("cgvo.director_threshold")] = ROLE["director"]
-        self.role[won] = role
-        return won
+        return won, role
 
     def promote(self, month: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Yearly rise to township leadership or the reserve list (L322).
@@ -168,7 +184,7 @@ class Cgvos:
         """
         p = self._p
         u = rng.random((2, len(self)))
-        served = (month - self.cohort) >= p.value("cgvo.promotion_min_months")
+        served = self.served(month, p.value("cgvo.promotion_min_months"))
         bonus = np.exp(p.value("cgvo.promotion_ability_effect") * self.ability)
         rate = p.value("cgvo.township_leadership_rate_per_year") * bonus
         promoted = np.flatnonzero(self.in_post & served & (u[0] < rate))

@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.agents.base import RowAgent
 from sim.parameters import ParameterSet
+from sim.timeline import monthly_probability
 
 NONE, JOINT, OWN = 0, 1, 2
 
@@ -134,8 +135,8 @@ class Enterprises:
         effect = p.value("enterprise.instructor_effect")
 
         def monthly(rate: float) -> tuple[np.float32, np.float32]:
-            return (np.float32(-np.expm1(-rate * campaign / 12.0)),
-                    np.float32(-np.expm1(-rate * campaign * effect / 12.0)))
+            return (np.float32(monthly_probability(rate * campaign)),
+                    np.float32(monthly_probability(rate * campaign * effect)))
 
         own_plain, own_helped = monthly(p.value("enterprise.own_rate_per_year"))
         joint_rate = p.value("enterprise.joint_rate_per_year")

@@ -1,23 +1,13 @@
-"""Village party secretaries (村党支部书记), the report of L1-L73.
+"""Village party secretaries (村党支部书记), the report of L1-L73 (docs/ODD.md §7.7-§7.10).
 
 The secretary compares, each month, the yearly value of holding the post
-with what the same person would earn without it (DESIGN §3.4). The value of
-the post has the parts the 一定三有 package changes (L6, L16-L27):
-
-- pay: basic pay at the floor multiple of local income where the county pays
-  it, plus performance pay tied to the annual score (L20, L31);
-- promotion: the chance of leaving upward through each open channel times
-  the value of a township post (L24), an option value as in dynamic
-  retention models of military and civil-service careers;
-- security: the pension contribution paid while in post and the departure
-  subsidy that only a normal departure keeps (L27), spread over the years
-  left to serve, so its pull is strongest near retirement;
-- intrinsic motivation, minus the earnings the post costs: the post keeps its
-  holder in the village, so those whose alternative is migrant work forgo most.
-
-Quitting (撂担子, L43) is a logit in the value of the post relative to local
-income. The same value decides whether a candidate stands for a vacant post
-(:mod:`sim.elections`): they stand if it is positive to them.
+with what the same person would earn without it; that value (pay,
+promotion, security, motivation, forgone earnings) is computed in
+:mod:`sim.post`. Quitting (撂担子, L43) is a logit in the value of the post
+relative to local income (§7.7). Secretaries also retire or leave for health
+(§7.8), are assessed each year (§7.9) and gain ability with experience and
+training (§7.10). Who holds the seat of each village, a villager or a CGVO,
+is recorded by :class:`sim.seats.Seats`.
 """
 
 from __future__ import annotations
@@ -29,6 +19,7 @@ import numpy as np
 
 from sim.agents.base import RowAgent
 from sim.parameters import ParameterSet
+from sim.timeline import monthly_probability
 
 #: Where a secretary came from (L43, L59).
 ORIGINS = ("local_cadre", "capable_earner", "returned_migrant", "veteran", "cgvo", "other_member")
@@ -51,55 +42,6 @@ def monthly_hazard(yearly_probability, log1p=np.log1p, expm1=np.expm1):
     return -expm1(log1p(-yearly_probability) / 12.0)
 
 
-def post_value(pay, promotion_value, security_value, motivation, forgone):
-    """Yearly value of holding the post (yuan): what staying adds to not staying.
-
-    ``pay + promotion_value + security_value + motivation - forgone``.
-    """
-    return pay + promotion_value + security_value + motivation - forgone
-
-
-def forgone_earnings(age, earner, college, migrant_income: float, labour_income,
-                     params: ParameterSet):
-    """Yearly earnings the post costs its holder (yuan).
-
-    Without the post a person takes the better of migrant wage work, which
-    fades with age, and local work, which pays capable earners a premium
-    (L43, L59); college education raises both. The post keeps its holder in the village, where they can
-    still earn the part of local income the post leaves time for
-    (``1 - time_share``); the rest of the best alternative is forgone. So
-    the post costs most to the young, whose alternative is migrant work.
-    """
-    p = params
-    fade = np.clip((p.value("secretary.migrant_option_end_age") - age) / 20.0, 0.0, 1.0)
-    schooling = 1.0 + p.value("secretary.college_wage_premium") * college
-    migrant = migrant_income * fade * (1.0 - p.value("secretary.migration_cost_share")) * schooling
-    local = labour_income * (1.0 + p.value("secretary.earner_premium") * earner) * schooling
-    return np.maximum(migrant, local) - (1.0 - p.value("secretary.time_share")) * local
-
-
-def security_value(age, tenure, income, basic, pension_on, departure_on, retirement_age: float,
-                   subsidy_rate: float, min_years: float, one_off_months: float,
-                   pension_subsidy: float, params: ParameterSet):
-    """Yearly value of the security a secretary keeps only by staying (L27).
-
-    The pension contribution is paid while in post. The departure subsidy is
-    paid from a normal departure for life, at ``subsidy_rate`` × years served
-    × local income a year, or a one-off compensation before ``min_years``.
-    Quitting forfeits it; its present value is spread over the years left.
-    """
-    r = params.value("secretary.discount_rate")
-    years_left = np.maximum(retirement_age - age, 0.5)
-    final_tenure = tenure + years_left
-    n = params.value("secretary.years_receiving_subsidy")
-    annuity = (1.0 - (1.0 + r) ** -n) / r
-    regular = subsidy_rate * annuity * final_tenure * income
-    one_off = one_off_months / 12.0 * basic
-    at_exit = np.where(final_tenure >= min_years, regular, one_off)
-    spread = np.exp(-math.log1p(r) * years_left) / years_left
-    return pension_on * pension_subsidy + departure_on * at_exit * spread
-
-
 class Secretaries:
     """The secretary post of every village, as arrays (one row per village).
 
@@ -114,7 +56,7 @@ class Secretaries:
         origin: Code in :data:`ORIGINS`.
         score: Last annual assessment score (standardised).
         entered: Absolute month the secretary took the post.
-        cgvo: Row of the CGVO holding the post, or -1.
+        cgvo: Row of the CGVO holding the post, or -1 (read-only; kept by :class:`sim.seats.Seats`).
     """
 
     def __init__(self, n: int, params: ParameterSet, month: int, rng: np.random.Generator) -> None:
@@ -131,7 +73,14 @@ class Secretaries:
         self.origin = np.full(n, ORIGIN["local_cadre"], np.int8)
         self.score = np.zeros(n, np.float32)
         self.entered = (month - np.round(self.tenure * 12)).astype(np.int32)
-        self.cgvo = np.full(n, -1, np.int32)
+        self.seats = None  # set by sim.seats.Seats, the one writer of who holds which post
+
+    @property
+    def cgvo(self) -> np.ndarray:
+        """Row of the CGVO holding each village's post, or -1 (read-only)."""
+        if self.seats is None:
+            return np.full(len(self), -1, np.int32)
+        return self.seats.secretary_cgvo
 
     def __len__(self) -> int:
         return len(self.filled)
@@ -142,9 +91,9 @@ class Secretaries:
         return rng.normal(p.value("secretary.motivation_mean"), p.value("secretary.motivation_sd"),
                           n).astype(np.float32)
 
-    def decide_to_stay(self, relative_value: np.ndarray, rng: np.random.Generator,
-                       fine: np.random.Generator | None = None) -> np.ndarray:
-        """Quit or stay this month (撂担子, L43); return the villages whose secretary quits.
+    def draw_quits(self, relative_value: np.ndarray, rng: np.random.Generator,
+                   fine: np.random.Generator | None = None) -> np.ndarray:
+        """Quit or stay this month (撂担子, L43, docs/ODD.md §7.7); return the villages whose secretary quits.
 
         A secretary quits when this month's uniform draw falls below the
         monthly hazard of :func:`quit_probability`. The draw is taken in two
@@ -184,6 +133,9 @@ class Secretaries:
         hazard = monthly_hazard(quit_probability(relative_value[maybe], intercept, slope))
         return maybe[(u < hazard) & self.filled[maybe]]
 
+    #: The rule's former name (it returns the quitters, not the stayers).
+    decide_to_stay = draw_quits
+
     def leave_normally(self, retirement_age: float, rng: np.random.Generator) -> np.ndarray:
         """Retire at ``retirement_age`` or leave for health (normal departure, L27).
 
@@ -193,7 +145,7 @@ class Secretaries:
         u = rng.random(len(self))
         yearly = p.value("secretary.health_exit_rate_at_40") * np.exp(
             p.value("secretary.health_exit_age_slope") * (self.age - 40.0))
-        leave = self.filled & ((self.age >= retirement_age) | (u < -np.expm1(-yearly / 12.0)))
+        leave = self.filled & ((self.age >= retirement_age) | (u < monthly_probability(yearly)))
         return np.flatnonzero(leave)
 
     def age_one_month(self) -> None:
@@ -238,14 +190,13 @@ class Secretaries:
         return self.filled & (self.ability > self._p.value("secretary.capable_ability_threshold"))
 
     def vacate(self, villages: np.ndarray) -> None:
-        """The posts of ``villages`` fall vacant."""
+        """The posts of ``villages`` fall vacant (called by :meth:`sim.seats.Seats.vacate`)."""
         self.filled[villages] = False
-        self.cgvo[villages] = -1
         self.score[villages] = 0.0
 
     def install(self, villages: np.ndarray, *, age, college, ability, earner, origin, month: int,
-                motivation, cgvo=None) -> None:
-        """Put new secretaries into the posts of ``villages``."""
+                motivation) -> None:
+        """Put new secretaries into the posts of ``villages`` (called by :meth:`sim.seats.Seats.seat`)."""
         self.filled[villages] = True
         self.age[villages] = age
         self.tenure[villages] = 0.0
@@ -256,7 +207,6 @@ class Secretaries:
         self.motivation[villages] = motivation
         self.score[villages] = 0.0
         self.entered[villages] = month
-        self.cgvo[villages] = -1 if cgvo is None else cgvo
 
 
 class SecretaryView(RowAgent):
@@ -271,7 +221,7 @@ class Secretary(mesa.Agent):
 
     The straightforward way of writing the stay/quit rule: one object per
     secretary holding its own state. It applies the same
-    :func:`quit_probability` as :meth:`Secretaries.decide_to_stay`; the
+    :func:`quit_probability` as :meth:`Secretaries.draw_quits`; the
     benchmark (``sim-bench``) times both, and a docking test checks that they
     give the same distribution of quits.
 

@@ -1,6 +1,6 @@
 """Provinces, counties and villages: the structure the agents live in.
 
-Represents DESIGN §2 (structure rows) and §3.1-3.2: incomes move along the
+Represents docs/ODD.md §2.1 (the structure rows), §7.1 and §7.2: incomes move along the
 public series by province (``facts/external.md``), and counties implement
 each element of 一定三有 with a hazard that rises after the 2009 document and
 depends on fiscal capacity and the province's funding channel (L16, L20, L27).
@@ -8,53 +8,17 @@ depends on fiscal capacity and the province's funding channel (L16, L20, L27).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.errors import DataFileError
-from sim.parameters import DATA_DIR, ParameterSet, read_yaml, series_value
+from sim.datafiles import FUNDING, REGIONS, load_province_table
+from sim.parameters import ParameterSet, series_value
+from sim.timeline import monthly_probability
 
-REGIONS = ("east", "central", "west")
-FUNDING = ("transfer", "provincial_budget", "county_budget")
 #: The four county-level elements of the package, in the order of L16.
 ELEMENTS = ("pay_floor", "pension", "departure_subsidy", "other_cadre_pay")
-
-
-def load_province_table(path: Path | None = None) -> pd.DataFrame:
-    """Read ``provinces.csv`` and check it against its provenance file.
-
-    Raises:
-        DataFileError: if a column lacks provenance or provenance names a missing column.
-    """
-    path = Path(path or DATA_DIR / "provinces.csv").resolve()
-    return _load_province_table(path, path.stat().st_mtime_ns).copy()
-
-
-@functools.lru_cache(maxsize=4)
-def _load_province_table(path: Path, mtime_ns: int) -> pd.DataFrame:
-    table = pd.read_csv(path)
-    meta = read_yaml(path.with_name("provinces.meta.yaml"))
-    missing = set(table.columns) - set(meta)
-    extra = set(meta) - set(table.columns)
-    if missing or extra:
-        raise DataFileError(f"{path.name}: columns without provenance {sorted(missing)}, "
-                            f"provenance without column {sorted(extra)}")
-    for column, leaf in meta.items():
-        if not leaf.get("unit") or leaf.get("status") not in ("source", "calibrated", "assumed"):
-            raise DataFileError(f"{path.name}: column {column} needs unit and status")
-        if leaf["status"] == "source" and not leaf.get("reference"):
-            raise DataFileError(f"{path.name}: column {column} has status source and no reference")
-        if leaf["status"] == "assumed" and not leaf.get("reason"):
-            raise DataFileError(f"{path.name}: column {column} has status assumed and no reason")
-    if not set(table["region"]) <= set(REGIONS) or not set(table["pay_funding"]) <= set(FUNDING):
-        raise DataFileError(f"{path.name}: unknown region or pay_funding value")
-    if table["province"].duplicated().any():
-        raise DataFileError(f"{path.name}: duplicate province")
-    return table
 
 
 @dataclass
@@ -107,7 +71,7 @@ class Provinces:
 
 
 class Economy:
-    """Incomes along the public series (DESIGN §3.1).
+    """Incomes along the public series (docs/ODD.md §7.1).
 
     Province incomes follow the national rural per-capita net income series,
     scaled by each province's 2011 level; the migrant wage follows the
@@ -187,8 +151,7 @@ class Counties:
             yearly = rate * capacity
             if element == "pay_floor":
                 yearly = yearly * np.asarray(p.value("county.funding_multiple"), float)[self.funding]
-            hazard = -np.expm1(-yearly / 12.0)
-            flags |= draws[i] < hazard
+            flags |= draws[i] < monthly_probability(yearly)
 
     def provinces_complete(self, element: str) -> int:
         """Number of provinces in which every county implements ``element`` (L20, L27)."""
@@ -225,3 +188,7 @@ class Villages:
 
     def __len__(self) -> int:
         return len(self.province)
+
+
+__all__ = ["ELEMENTS", "FUNDING", "REGIONS", "Counties", "Economy", "Provinces", "Villages",
+           "load_province_table"]

@@ -1,4 +1,4 @@
-"""Villagers: representative adults of each village (DESIGN §2, §3.10).
+"""Villagers: representative adults of each village (docs/ODD.md §2.1, §7.14).
 
 Villagers migrate to wage work and return (the outside option that sets the
 candidate pool, L59), move through the party pipeline applicant → activist →
@@ -18,6 +18,7 @@ import numpy as np
 
 from sim.agents.base import RowAgent
 from sim.parameters import ParameterSet
+from sim.timeline import monthly_probability
 
 
 class Villagers:
@@ -102,7 +103,7 @@ class Villagers:
 
     def migrate(self, migrant_income: float, local_income: np.ndarray,
                 rng: np.random.Generator) -> None:
-        """Leave for wage work or come back (DESIGN §3.10).
+        """Leave for wage work or come back (docs/ODD.md §7.14).
 
         Young adults leave with a yearly hazard that rises with the ratio of
         the migrant wage to local income per labourer in their village;
@@ -114,9 +115,9 @@ class Villagers:
         u = rng.random(len(self), dtype=np.float32).reshape(-1, k)
         ratio = migrant_income / local_income
         out_rate = p.value("villager.out_rate_per_year") * ratio ** p.value("villager.wage_elasticity")
-        leave_p = (-np.expm1(-out_rate / 12.0)).astype(np.float32)[:, None]
-        back_young = np.float32(-np.expm1(-p.value("villager.return_rate_per_year") / 12.0))
-        back_old = np.float32(-np.expm1(-3.0 * p.value("villager.return_rate_per_year") / 12.0))
+        leave_p = monthly_probability(out_rate).astype(np.float32)[:, None]
+        back_young = np.float32(monthly_probability(p.value("villager.return_rate_per_year")))
+        back_old = np.float32(monthly_probability(3.0 * p.value("villager.return_rate_per_year")))
         young = (self.age < p.value("villager.migrant_max_age")).reshape(-1, k)
         away = self.migrant.reshape(-1, k)
         leave = young & (u < leave_p)
@@ -137,15 +138,15 @@ class Villagers:
         """
         p = self._p
         rate = p.value("villager.apply_rate_per_year")
-        young_p = np.float32(-np.expm1(-rate * p.value("villager.apply_young_multiple") / 12.0))
-        old_p = np.float32(-np.expm1(-rate / 12.0))
+        young_p = np.float32(monthly_probability(rate * p.value("villager.apply_young_multiple")))
+        old_p = np.float32(monthly_probability(rate))
         young = self.age < 35.0
         applied = young * (young_p - old_p) + old_p
         applied *= 1.0 - self.applicant - self.activist - self.member
         promoted = self.applicant * np.float32(
-            -np.expm1(-p.value("villager.activist_rate_per_year") / 12.0))
+            monthly_probability(p.value("villager.activist_rate_per_year")))
         admitted = self.activist * np.float32(
-            -np.expm1(-p.value("villager.admission_rate_per_year") / 12.0))
+            monthly_probability(p.value("villager.admission_rate_per_year")))
         self.applicant += applied
         self.applicant -= promoted
         self.activist += promoted

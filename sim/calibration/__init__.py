@@ -1,4 +1,4 @@
-"""Calibration by the method of simulated moments, and comparison with the reports (DESIGN §6).
+"""Calibration by simulated moments and comparison with the reports (docs/CALIBRATION.md).
 
 - :mod:`sim.calibration.targets`: the reported figures, their windows and roles.
 - :mod:`sim.calibration.experiments`: targets that need a dedicated run.

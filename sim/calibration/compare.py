@@ -11,15 +11,14 @@ The CSV has one row per target with the columns of :data:`COLUMNS`.
 from __future__ import annotations
 
 import math
-import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.calibration.msm import run_statistics
+from sim.calibration.parallel import worker_pool
 from sim.calibration.targets import Target
 from sim.timeline import format_month, parse_month
 
@@ -39,12 +38,11 @@ def run_seeds(targets: Sequence[Target], seeds: Sequence[int], *, scenario: str 
         end = format_month(max([*months, parse_month("2012-12")]))
     tasks = [{"scale": scale, "end": end, "scenario": scenario, "seed": int(s),
               "calibration": calibration} for s in seeds]
-    if jobs > 1:
-        with ProcessPoolExecutor(max_workers=jobs,
-                                 mp_context=multiprocessing.get_context("fork")) as pool:
+    with worker_pool(jobs) as pool:
+        if pool is None:
+            outs = [run_statistics(t, targets) for t in tasks]
+        else:
             outs = list(pool.map(run_statistics, tasks, [list(targets)] * len(tasks)))
-    else:
-        outs = [run_statistics(t, targets) for t in tasks]
     return {t.id: np.array([o[t.id] for o in outs], float) for t in targets}
 
 

@@ -8,13 +8,24 @@ distances outside the reported intervals, in units of each target's
 tolerance. Parameters are searched in a logit transform of their bounds, so
 every evaluation respects the bounds.
 
+The budget (``max_evaluations``) counts distinct parameter points, each run
+over every seed, whether run now or replayed from the store: the start, the
+optimiser's steps, every point of its Jacobians and, when the budget leaves
+room for them, the ``2n`` points of the standard errors (``n`` free
+parameters). The search stops when the budget is spent; the fit is the best
+point evaluated by the search, and the loss reported during the search is the
+loss of that point.
+
 The optimiser is a trust-region least-squares search
 (``scipy.optimize.least_squares``, method ``trf``, of the Levenberg-Marquardt
 family) whose finite-difference Jacobian is evaluated in parallel on the
-local cores. Every evaluation is stored on disk
-under a key of the parameter vector, seeds, scale and the model's code and
-data; a search killed and started again replays the stored evaluations
-instead of redoing them.
+local cores (:func:`sim.calibration.parallel.worker_pool`: the workers never
+outlive the search). Every evaluation is stored on disk, atomically and as
+soon as its seeds are done, under a key of the parameter vector, seeds, scale
+and the model's code and data; a search killed and started again replays the
+stored evaluations instead of redoing them, and follows the same path, so it
+ends where an uninterrupted search ends. A stored evaluation that cannot be
+read (a damaged file) is reported, skipped and computed again.
 
 At the optimum the Jacobian of the moments gives the uncertainty of each
 parameter (the tolerance of each target taken as one standard deviation,
@@ -28,18 +39,18 @@ import copy
 import hashlib
 import json
 import math
-import multiprocessing
-import os
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sim.calibration.calibrated import nest
+from sim.calibration.calibrated import nest, write_text_atomic
+from sim.calibration.parallel import worker_pool
 from sim.calibration.targets import Target, simulate_all
 from sim.parameters import ParameterSet, load_levers, load_world_parameters
 
@@ -147,29 +158,47 @@ class Problem:
         return {p.key: p.from_x(float(xi)) for p, xi in zip(self.free, x, strict=True)}
 
 
+class BudgetSpent(Exception):  # noqa: N818 (a stop condition, not a failure)
+    """The evaluation budget is spent: the search stops with the best point so far."""
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 class Evaluator:
     """Runs (and remembers) evaluations of a :class:`Problem`.
 
     Attributes:
         problem: What is evaluated.
         cache_dir: Where evaluations are stored (None: in memory only).
-        evaluations: Evaluations run or replayed so far.
-        replayed: Evaluations taken from the store.
+        budget: Most distinct points this evaluator may evaluate (None: no limit).
+        evaluations: Distinct points evaluated so far (run or replayed from the store).
+        replayed: Points taken from the store on disk.
+        best: ``(loss, values)`` of the best point the search has evaluated.
+        tracking: Whether new points may become ``best`` (off while the standard
+            errors are computed: their points are not candidate fits).
+        corrupt: Store files that could not be read (and were computed again).
     """
 
     def __init__(self, problem: Problem, cache_dir: str | Path | None = None,
                  executor: Executor | None = None,
-                 progress: Callable[[Evaluator], None] | None = None) -> None:
+                 progress: Callable[[Evaluator], None] | None = None,
+                 budget: int | None = None, warn: Callable[[str], None] = _warn) -> None:
         self.problem = problem
         self.cache_dir = Path(cache_dir) if cache_dir else None
         if self.cache_dir:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.executor = executor
         self.progress = progress
+        self.budget = budget
+        self.warn = warn
         self.version = code_version()
         self.evaluations = 0
         self.replayed = 0
         self.best: tuple[float, dict[str, float]] = (math.inf, {})
+        self.tracking = True
+        self.corrupt: list[Path] = []
         self.started = time.monotonic()
         self._memory: dict[str, dict[str, list[float]]] = {}
 
@@ -181,52 +210,141 @@ class Evaluator:
                   "targets": sorted(t.id for t in self.problem.targets), "code": self.version}
         return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:24]
 
+    def _valid(self, data: Any) -> bool:
+        """A stored evaluation holds a list of one number per seed for every target."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("per_seed"), Mapping):
+            return False
+        per = data["per_seed"]
+        n = len(self.problem.seeds)
+        return all(isinstance(per.get(t.id), list) and len(per[t.id]) == n
+                   and all(isinstance(v, int | float) and not isinstance(v, bool) for v in per[t.id])
+                   for t in self.problem.targets)
+
     def _load(self, key: str) -> dict[str, list[float]] | None:
         if key in self._memory:
             return self._memory[key]
-        if self.cache_dir and (self.cache_dir / f"{key}.json").exists():
-            data = json.loads((self.cache_dir / f"{key}.json").read_text())
-            self._memory[key] = data["per_seed"]
-            return data["per_seed"]
+        if not self.cache_dir:
+            return None
+        path = self.cache_dir / f"{key}.json"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as err:
+            problem = getattr(err, "strerror", None) or type(err).__name__
+            text = None
+        if text is not None:
+            try:
+                data = json.loads(text)
+                problem = "not an evaluation of this problem"
+            except json.JSONDecodeError as err:
+                data, problem = None, f"{err.msg} at character {err.pos}"
+            if self._valid(data):
+                per = {t.id: [float(v) for v in data["per_seed"][t.id]] for t in self.problem.targets}
+                self._memory[key] = per
+                self.replayed += 1
+                return per
+        self.corrupt.append(path)
+        self.warn(f"warning: stored evaluation {path} is damaged ({problem}); computing it again")
         return None
 
     def _store(self, key: str, values: Mapping[str, float], per_seed: dict[str, list[float]]) -> None:
         self._memory[key] = per_seed
         if self.cache_dir:
-            path = self.cache_dir / f"{key}.json"
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"values": dict(values), "per_seed": per_seed}))
-            os.replace(tmp, path)
+            write_text_atomic(self.cache_dir / f"{key}.json",
+                          json.dumps({"values": dict(values), "per_seed": per_seed}))
+
+    def _count(self, loss: float, values: Mapping[str, float]) -> None:
+        self.evaluations += 1
+        if self.tracking and loss < self.best[0]:
+            self.best = (loss, dict(values))
 
     def per_seed(self, points: Sequence[Mapping[str, float]]) -> list[dict[str, list[float]]]:
-        """Statistics per seed at each parameter point (runs what is not stored, in parallel)."""
+        """Statistics per seed at each parameter point (runs what is not stored, in parallel).
+
+        Points already evaluated by this evaluator cost nothing; each new point
+        counts once against the budget.
+
+        Raises:
+            BudgetSpent: some point would exceed the budget (the points before it
+                are evaluated and stored first).
+        """
         keys = [self._key(v) for v in points]
-        results: list[dict[str, list[float]] | None] = [self._load(k) for k in keys]
-        todo = [(i, s) for i, r in enumerate(results) if r is None for s in self.problem.seeds]
-        self.replayed += sum(r is not None for r in results)
-        if todo:
-            tasks = [self.problem.kwargs(points[i], s) for i, s in todo]
-            if self.executor is None:
-                outs = [run_statistics(t, self.problem.targets) for t in tasks]
+        results: list[dict[str, list[float]] | None] = [None] * len(points)
+        new: list[int] = []
+        seen: set[str] = set()
+        spent = False
+        for i, key in enumerate(keys):
+            if key in self._memory:
+                results[i] = self._memory[key]
+                continue
+            if key in seen:
+                continue
+            if self.budget is not None and self.evaluations + len(new) >= self.budget:
+                spent = True
+                break
+            seen.add(key)
+            new.append(i)
+        todo: list[int] = []
+        for i in new:
+            stored = self._load(keys[i])
+            if stored is None:
+                todo.append(i)
             else:
-                outs = list(self.executor.map(run_statistics, tasks,
-                                              [self.problem.targets] * len(tasks)))
-            fresh: dict[int, dict[str, list[float]]] = {}
-            for (i, _), out in zip(todo, outs, strict=True):
-                slot = fresh.setdefault(i, {t.id: [] for t in self.problem.targets})
-                for t in self.problem.targets:
-                    slot[t.id].append(out[t.id])
-            for i, per in fresh.items():
-                self._store(keys[i], points[i], per)
-                results[i] = per
-        for values, per in zip(points, results, strict=True):
-            self.evaluations += 1
-            loss = self.loss(per)
-            if loss < self.best[0]:
-                self.best = (loss, dict(values))
-        if self.progress:
+                results[i] = stored
+                self._count(self.loss(stored), points[i])
+        if todo:
+            self._run(todo, keys, points, results)
+        for i, key in enumerate(keys):
+            if results[i] is None and key in self._memory:
+                results[i] = self._memory[key]
+        if self.progress and new:
             self.progress(self)
+        if spent:
+            raise BudgetSpent(f"budget of {self.budget} evaluations spent")
         return results  # type: ignore[return-value]
+
+    def _run(self, todo: list[int], keys: list[str], points: Sequence[Mapping[str, float]],
+             results: list) -> None:
+        """Run every seed of the points ``todo``; store each point as soon as its seeds are done.
+
+        Points are counted (and may become the best) in the order asked, so the
+        count and the best point do not depend on which worker finishes first.
+        """
+        seeds = self.problem.seeds
+        targets = self.problem.targets
+        pending = {i: [None] * len(seeds) for i in todo}
+
+        def store(i: int) -> None:
+            per = {t.id: [out[t.id] for out in pending[i]] for t in targets}
+            self._store(keys[i], points[i], per)
+            results[i] = per
+
+        if self.executor is None:
+            for i in todo:
+                for j, seed in enumerate(seeds):
+                    pending[i][j] = run_statistics(self.problem.kwargs(points[i], seed), targets)
+                store(i)
+                self._count(self.loss(results[i]), points[i])
+            return
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        futures = {self.executor.submit(run_statistics, self.problem.kwargs(points[i], seed), targets):
+                   (i, j) for i in todo for j, seed in enumerate(seeds)}
+        left = {i: len(seeds) for i in todo}
+        order = list(todo)
+        waiting = set(futures)
+        while waiting:
+            done, waiting = wait(waiting, return_when=FIRST_COMPLETED)
+            for future in done:
+                i, j = futures[future]
+                pending[i][j] = future.result()
+                left[i] -= 1
+                if left[i] == 0:
+                    store(i)
+            while order and left[order[0]] == 0:
+                i = order.pop(0)
+                self._count(self.loss(results[i]), points[i])
 
     def means(self, per: Mapping[str, list[float]]) -> dict[str, float]:
         """Seed-averaged statistics."""
@@ -259,12 +377,13 @@ class Result:
         x: Fitted transformed vector.
         loss: Loss at the fit.
         start_loss: Loss at the start.
-        evaluations: Evaluations used (run or replayed).
-        se: Standard error of each fitted value (NaN where not identified).
+        evaluations: Distinct points evaluated (run or replayed), at most the budget.
+        se: Standard error of each fitted value (NaN where not identified or not computed).
         sensitivity: ``{target id: {key: d statistic / d value, in target tolerance units per
             parameter range}}``.
         moments: Seed-averaged statistics at the fit.
-        message: The optimiser's stopping message.
+        message: Why the search stopped.
+        se_computed: Whether the budget left room for the standard errors.
     """
 
     values: dict[str, float]
@@ -276,6 +395,12 @@ class Result:
     sensitivity: dict[str, dict[str, float]]
     moments: dict[str, float]
     message: str
+    se_computed: bool = True
+
+
+def minimum_budget_for_errors(n_free: int) -> int:
+    """Smallest budget that leaves room for the standard errors: start, one Jacobian, 2n points."""
+    return 1 + (n_free + 1) + 2 * n_free
 
 
 def calibrate(problem: Problem, *, start: Mapping[str, float] | None = None,
@@ -288,7 +413,10 @@ def calibrate(problem: Problem, *, start: Mapping[str, float] | None = None,
         start: Starting values (default: each parameter's file value).
         cache_dir: Store of evaluations (resumption after a kill).
         jobs: Worker processes (1: run in this process).
-        max_evaluations: Budget of loss evaluations (a Jacobian costs one per parameter).
+        max_evaluations: Most distinct parameter points evaluated in all, each over every
+            seed (see the module docstring). With ``n`` free parameters, ``2n`` of them are
+            kept for the standard errors when the budget is at least
+            :func:`minimum_budget_for_errors` (``3n + 2``); below it the errors are not computed.
         step: Finite-difference step in the transformed coordinates; large enough that
             the difference is not lost in the noise of a seed average.
         progress: Called after every batch of evaluations.
@@ -297,45 +425,55 @@ def calibrate(problem: Problem, *, start: Mapping[str, float] | None = None,
 
     free = problem.free
     x0 = np.array([p.to_x((start or {}).get(p.key, p.start)) for p in free])
+    with_errors = max_evaluations >= minimum_budget_for_errors(len(free))
+    search_budget = max_evaluations - 2 * len(free) if with_errors else max_evaluations
     # Fork: workers inherit the imported model instead of importing it again
     # (and a script that calls calibrate() needs no __main__ guard).
-    executor = (ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
-                if jobs > 1 else None)
-    try:
-        ev = Evaluator(problem, cache_dir, executor, progress)
-        start_loss = ev.loss(ev.per_seed([problem.values(x0)])[0])
+    with worker_pool(jobs) as executor:
+        ev = Evaluator(problem, cache_dir, executor, progress, budget=search_budget)
+        xs: dict[str, np.ndarray] = {}
+
+        def point(x) -> dict[str, float]:
+            values = problem.values(x)
+            xs.setdefault(ev._key(values), np.array(x, float))
+            return values
 
         def fun(x):
-            return ev.residuals(ev.per_seed([problem.values(x)])[0])
+            return ev.residuals(ev.per_seed([point(x)])[0])
 
         def jac(x):
-            points = [problem.values(x)]
+            points = [point(x)]
             for j in range(len(free)):
                 xj = np.array(x, float)
                 xj[j] += step
-                points.append(problem.values(xj))
+                points.append(point(xj))
             per = ev.per_seed(points)
             base = ev.residuals(per[0])
             return np.column_stack([(ev.residuals(p) - base) / step for p in per[1:]])
 
-        fit = least_squares(fun, x0, jac=jac, method="trf", x_scale=1.0,
-                            max_nfev=max(1, max_evaluations // (len(free) + 1)),
-                            xtol=1e-3, ftol=1e-4, gtol=1e-6)
-        best_x = fit.x
-        per_best = ev.per_seed([problem.values(best_x)])[0]
-        best_loss = ev.loss(per_best)
-        if ev.best[0] < best_loss:  # a Jacobian point was better than the last step
-            best_values = ev.best[1]
-            best_x = np.array([p.to_x(best_values[p.key]) for p in free])
-            per_best = ev.per_seed([best_values])[0]
-            best_loss = ev.loss(per_best)
-        se, sensitivity = uncertainty(ev, best_x, step)
-        return Result(values=problem.values(best_x), x=best_x, loss=best_loss,
-                      start_loss=start_loss, evaluations=ev.evaluations, se=se,
-                      sensitivity=sensitivity, moments=ev.means(per_best), message=fit.message)
-    finally:
-        if executor is not None:
-            executor.shutdown()
+        start_loss = ev.loss(ev.per_seed([point(x0)])[0])
+        try:
+            fit = least_squares(fun, x0, jac=jac, method="trf", x_scale=1.0,
+                                max_nfev=max(1, search_budget), xtol=1e-3, ftol=1e-4, gtol=1e-6)
+            message = str(fit.message)
+        except BudgetSpent as spent:
+            message = str(spent)
+        # The fit is the best point the search evaluated (a Jacobian point may beat the last step).
+        best_loss, best_values = ev.best
+        if not best_values:  # no finite loss anywhere: the start stands
+            best_loss, best_values = start_loss, problem.values(x0)
+        best_x = xs[ev._key(best_values)]
+        per_best = ev.per_seed([best_values])[0]
+        if with_errors:
+            ev.tracking = False
+            ev.budget = max_evaluations
+            se, sensitivity = uncertainty(ev, best_x, step)
+        else:
+            se = {p.key: math.nan for p in free}
+            sensitivity = {t.id: {p.key: math.nan for p in free} for t in problem.targets}
+        return Result(values=dict(best_values), x=best_x, loss=best_loss, start_loss=start_loss,
+                      evaluations=ev.evaluations, se=se, sensitivity=sensitivity,
+                      moments=ev.means(per_best), message=message, se_computed=with_errors)
 
 
 def uncertainty(ev: Evaluator, x: np.ndarray, step: float) -> tuple[dict[str, float],

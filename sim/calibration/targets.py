@@ -1,8 +1,11 @@
 """Targets: reported figures with their window, interval, tolerance and role.
 
 A target file (``sim/data/targets.yaml`` or a user's own in the same schema)
-is validated before any run: an unknown measure, a bad window or a missing
-value is a :class:`~sim.errors.ConfigError` naming the target and the key.
+is validated before any run: an unreadable file, an empty target list, an
+unknown measure, a bad window, a missing value, a number that is not finite
+(``.inf``, ``.nan``) as a value, interval end, tolerance or weight, or a value
+outside its own ``[low, high]`` is a :class:`~sim.errors.ConfigError` whose one
+line names the target and the key.
 """
 
 from __future__ import annotations
@@ -169,12 +172,17 @@ def load_targets(path: str | Path | None = None, measures: Iterable[str] | None 
         raise ConfigError("targets", f"no such file: {path}")
     try:
         data = read_yaml(path)
-    except Exception as error:  # a YAML syntax error, a duplicate key
-        raise ConfigError("targets", f"{path.name}: {str(error).splitlines()[0]}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError("targets", f"{path.name}: not UTF-8 text (byte {error.start})") from None
+    except Exception as error:  # a YAML syntax error, a duplicate key, a directory
+        first = next((line for line in str(error).splitlines() if line.strip()), type(error).__name__)
+        raise ConfigError("targets", f"{path.name}: {first}") from None
     if not isinstance(data, Mapping) or set(data) != {"targets"} or not isinstance(
             data["targets"], list):
         raise ConfigError("targets", f"{path.name}: must be a mapping with one key, 'targets', "
                           "holding a list")
+    if not data["targets"]:
+        raise ConfigError("targets", f"{path.name}: the target list is empty")
     if measures is None:
         from sim.outcomes import reporters
 
@@ -197,15 +205,21 @@ def _number(entry: Mapping, key: str, where: str, required: bool = False) -> flo
         if required:
             raise ConfigError(f"{where}.{key}", "missing; a number is required")
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(f"{where}.{key}", f"must be a number, got {value!r}")
+    if not math.isfinite(value):
+        raise ConfigError(f"{where}.{key}", f"must be a finite number (leave an end out to "
+                          f"open the interval), got {value!r}")
     return float(value)
 
 
 def _parse(entry: Any, i: int, known: set[str], last: int, experiments: set[str]) -> Target:
     if not isinstance(entry, Mapping):
         raise ConfigError(f"targets[{i}]", "must be a mapping")
-    where = f"targets[{entry.get('id', i)}]"
+    ident = entry.get("id", i)
+    where = f"targets[{ident if isinstance(ident, str | int) and not isinstance(ident, bool) else i}]"
+    if any(not isinstance(k, str) for k in entry):
+        raise ConfigError(where, "keys must be texts")
     unknown = set(entry) - TARGET_KEYS
     if unknown:
         raise ConfigError(f"{where}.{sorted(unknown)[0]}",
@@ -227,11 +241,15 @@ def _parse(entry: Any, i: int, known: set[str], last: int, experiments: set[str]
             raise ConfigError(f"{where}.{key}", f"missing; a {stat} target needs {', '.join(needs)}")
     for key in ("date", "start", "end"):
         if entry.get(key) is not None:
+            if not isinstance(entry[key], str):
+                raise ConfigError(f"{where}.{key}", f"must be a date YYYY-MM in quotes, got {entry[key]!r}")
             month = parse_month(entry[key], f"{where}.{key}")
             if not parse_month("2008-01") <= month <= last:
                 raise ConfigError(f"{where}.{key}", f"must lie in 2008-01..{_fmt(last)}")
     if stat in ("flow", "mean", "growth") and parse_month(entry["end"]) < parse_month(entry["start"]):
         raise ConfigError(f"{where}.end", f"must not be before start ({entry['start']})")
+    if entry.get("experiment") is not None and not isinstance(entry["experiment"], str):
+        raise ConfigError(f"{where}.experiment", "must be a text")
     if stat == "experiment" and entry["experiment"] not in experiments:
         raise ConfigError(f"{where}.experiment", "unknown; allowed: " + ", ".join(sorted(experiments)))
     value = _number(entry, "value", where)
@@ -241,18 +259,24 @@ def _parse(entry: Any, i: int, known: set[str], last: int, experiments: set[str]
         raise ConfigError(f"{where}.value", "missing; give value, or low and/or high")
     if low is not None and high is not None and low > high:
         raise ConfigError(f"{where}.low", f"must not exceed high ({high})")
+    if value is not None and low is not None and value < low:
+        raise ConfigError(f"{where}.value", f"{value} lies below its own low ({low})")
+    if value is not None and high is not None and value > high:
+        raise ConfigError(f"{where}.value", f"{value} lies above its own high ({high})")
     tol = entry.get("tolerance")
     if not (isinstance(tol, Mapping) and len(tol) == 1 and next(iter(tol)) in ("rel", "abs")):
         raise ConfigError(f"{where}.tolerance", "must be {rel: share} or {abs: amount}")
     kind, amount = next(iter(tol.items()))
-    if isinstance(amount, bool) or not isinstance(amount, int | float) or amount < 0:
-        raise ConfigError(f"{where}.tolerance.{kind}", f"must be a number >= 0, got {amount!r}")
+    if (isinstance(amount, bool) or not isinstance(amount, int | float) or not math.isfinite(amount)
+            or amount < 0):
+        raise ConfigError(f"{where}.tolerance.{kind}", f"must be a finite number >= 0, got {amount!r}")
     weight = _number(entry, "weight", where)
     if weight is not None and weight < 0:
-        raise ConfigError(f"{where}.weight", "must be >= 0")
+        raise ConfigError(f"{where}.weight", f"must be >= 0, got {weight}")
     ref = entry.get("reference")
-    if not isinstance(ref, Mapping) or not ref.get("line") or not ref.get("quote"):
-        raise ConfigError(f"{where}.reference", "must give line (Lnnn) and quote")
+    if (not isinstance(ref, Mapping) or not isinstance(ref.get("line"), str) or not ref["line"]
+            or not isinstance(ref.get("quote"), str) or not ref["quote"]):
+        raise ConfigError(f"{where}.reference", "must give line (Lnnn) and quote, as texts")
     return Target(
         id=entry["id"], measure=entry["measure"], statistic=stat, role=entry["role"],
         report=entry["report"], reference=dict(ref), tolerance=(kind, float(amount)),

@@ -1,4 +1,4 @@
-"""Policy levers, one module per family (DESIGN §4).
+"""Policy levers, one module per family (docs/ODD.md §9.2).
 
 A :class:`Policy` bundles one object of each family, built from the lever
 file ``sim/data/levers.yaml`` with a user's changes applied and validated.

@@ -6,14 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents.secretary import security_value
-from sim.parameters import ParameterSet
 from sim.policies.base import Lever
 
 
 @dataclass(frozen=True)
 class Retirement(Lever):
     """Retirement age, pension insurance and the departure subsidy.
+
+    What the security is worth to a secretary who stays is computed in
+    :func:`sim.post.security_value` (docs/ODD.md §7.6).
 
     Attributes:
         age: Normal departure age.
@@ -35,18 +36,6 @@ class Retirement(Lever):
     departure_subsidy_per_tenure_year: float
     departure_subsidy_min_years: float
     one_off_months: float
-
-    def apply(self, age, tenure, income, basic, pension_on, departure_on,
-              params: ParameterSet) -> np.ndarray:
-        """Yearly value of the security a secretary keeps only by staying.
-
-        See :func:`sim.agents.secretary.security_value`.
-        """
-        return security_value(
-            age, tenure, income, basic, pension_on & self.pension_enabled,
-            departure_on & self.departure_subsidy_enabled, self.age,
-            self.departure_subsidy_per_tenure_year, self.departure_subsidy_min_years,
-            self.one_off_months, self.pension_subsidy_yuan_per_year, params)
 
     def departure_payment(self, tenure, income, basic) -> tuple[np.ndarray, np.ndarray]:
         """(yearly subsidy, one-off payment) owed on a normal departure with a running system."""

@@ -1,0 +1,150 @@
+"""The CGVO programme (docs/ODD.md §7.15): selection, posting, contract ends and exits, by hand."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from sim.agents.cgvo import ROLE, ROUTE, Cgvos
+from sim.agents.secretary import Secretaries
+from sim.cgvo_programme import Programme
+from sim.parameters import load_levers, load_world_parameters
+from sim.policies import Policy
+from sim.seats import Seats
+
+POLICY = Policy.from_levers(load_levers())
+PARAMS = load_world_parameters().with_values({"cgvo": {
+    "selection_noise_sd": 0.0, "leader_priority": 0.3, "renewal_probability": 0.5,
+    "renewal_probability_seated": 0.8, "exit_seat_multiple": 3.0, "exit_venture_multiple": 4.0,
+    "exit_reserved_effect": 2.0,
+    "exit_weight": {"village_post": 0.1, "civil_service": 0.2, "own_business": 0.1, "other_job": 0.4,
+                    "further_study": 0.2}}}, "param")
+
+
+class _Draws:
+    """A generator stand-in that returns the uniforms it is given, then zeros."""
+
+    def __init__(self, *uniforms):
+        self.uniforms = list(uniforms)
+
+    def random(self, shape):
+        return np.asarray(self.uniforms.pop(0), float).reshape(shape) if self.uniforms else np.zeros(shape)
+
+    def normal(self, loc, scale, size):
+        return np.full(size, loc, float)
+
+
+# ---------------------------------------------------------------- selection (L286)
+def test_selection_by_hand():
+    # Score = ability + 1.0 x party + 0.5 x degree + 0.3 x leader (no luck).
+    # Province 0 (2 places): a 0.2+1 = 1.2, b 1.0, c 0.5+0.5 = 1.0, d 0.0+0.3 = 0.3 -> a, then b (before c: ties
+    # keep the applicants' order). Province 1 (1 place): e 0.1+1 = 1.1 beats f 0.9.
+    applicants = {
+        "province": np.array([0, 0, 0, 0, 1, 1]), "ability": np.array([0.2, 1.0, 0.5, 0.0, 0.1, 0.9]),
+        "party": np.array([True, False, False, False, True, False]),
+        "degree": np.array([False, False, True, False, False, False]),
+        "leader": np.array([False, False, False, True, False, False])}
+    chosen = Cgvos(PARAMS).select(applicants, np.array([2, 1]), 1.0, 0.5, _Draws())
+    assert chosen.tolist() == [0, 1, 4]
+
+
+def test_no_places_no_recruits():
+    applicants = {"province": np.array([0, 1]), "ability": np.array([3.0, 3.0]), "party": np.ones(2, bool),
+                  "degree": np.ones(2, bool), "leader": np.zeros(2, bool)}
+    assert Cgvos(PARAMS).select(applicants, np.array([0, 0]), 1.0, 0.5, _Draws()).size == 0
+
+
+# ---------------------------------------------------------------- contract ends (L302)
+def _population(n: int, month: int):
+    secs = Secretaries(4, PARAMS, month, np.random.default_rng(0))
+    cg = Cgvos(PARAMS)
+    seats = Seats(secs, cg)
+    cg.add(province=np.zeros(n, np.int16), cohort=np.full(n, month - 24),
+           contract_end=np.full(n, month), in_post=np.ones(n, bool))
+    return cg, seats
+
+
+def test_contract_end_renewal_by_hand():
+    month = 2011 * 12
+    cg, seats = _population(4, month)
+    seats.elect(np.array([2, 3]), np.array([ROLE["member"], ROLE["member"]], np.int8))
+    # Renewal draws 0.4, 0.6, 0.7, 0.9 against 0.5 (no seat) and 0.8 (seat): rows 0 and 2 renew.
+    renew, leave = cg.end_contracts(month, True, 0.0, 2, _Draws([[0.4, 0.6, 0.7, 0.9], [0.0] * 4]))
+    assert renew.tolist() == [0, 2] and leave.tolist() == [1, 3]
+    assert cg.contract_end[renew].tolist() == [month + 24] * 2
+    assert cg.in_post.tolist() == [True, False, True, False] and cg.completed.all()
+
+
+@pytest.mark.parametrize(("seat", "venture", "reserved", "u", "route"), [
+    # weights village 0.1, civil 0.2, business 0.1, other 0.4, study 0.2: cumulative .1 .3 .4 .8 1
+    (False, False, 0.0, 0.05, "village_post"),
+    (False, False, 0.0, 0.35, "own_business"),
+    (False, False, 0.0, 0.79, "other_job"),
+    (False, False, 0.0, 0.99, "further_study"),
+    # a seat triples the village post: .3 .2 .1 .4 .2 over 1.2 -> cumulative .25 .4167 .5 .8333 1
+    (True, False, 0.0, 0.24, "village_post"),
+    (True, False, 0.0, 0.45, "own_business"),
+    # a venture: .1 .2 .4 .4 .2 over 1.3 -> .0769 .2308 .5385 .8462 1
+    (False, True, 0.0, 0.5, "own_business"),
+    # reserved share 0.5 doubles the civil service: .1 .4 .1 .4 .2 over 1.2 -> .0833 .4167 .5 .8333 1
+    (False, False, 0.5, 0.4, "civil_service"),
+])
+def test_exit_route_by_hand(seat, venture, reserved, u, route):
+    month = 2011 * 12
+    cg, seats = _population(1, month)
+    if seat:
+        seats.elect(np.array([0]), np.array([ROLE["member"]], np.int8))
+    cg.venture[0] = venture
+    _renew, leave = cg.end_contracts(month, False, reserved, 2, _Draws([[0.0], [u]]))
+    assert leave.tolist() == [0]
+    assert cg.route[0] == ROUTE[route] and cg.exit_month[0] == month and not cg.in_post[0]
+
+
+def test_no_renewal_when_the_lever_forbids_it():
+    month = 2011 * 12
+    cg, _ = _population(3, month)
+    renew, leave = cg.end_contracts(month, False, 0.0, 2, _Draws([[0.0, 0.0, 0.0], [0.5] * 3]))
+    assert renew.size == 0 and leave.tolist() == [0, 1, 2]
+
+
+# ---------------------------------------------------------------- posting and exits
+class _Sized(SimpleNamespace):
+    def __len__(self) -> int:
+        return len(self.province if hasattr(self, "province") else self.names)
+
+
+def _programme(villages_province, month=2010 * 12):
+    n = len(villages_province)
+    world = SimpleNamespace(villages=_Sized(province=np.array(villages_province, np.int16)),
+                            provinces=_Sized(names=("A", "B", "C"), region=np.array([0, 1, 2])),
+                            scale=1.0, weight=1.0)
+    secs = Secretaries(n, PARAMS, month, np.random.default_rng(0))
+    cg = Cgvos(PARAMS)
+    seats = Seats(secs, cg)
+    return Programme(PARAMS, POLICY, world, cg, seats, enterprises=None), cg, seats, secs
+
+
+def test_posting_fills_free_villages_of_the_province_first():
+    # Villages 0-2 in province 0 (village 1 already has a CGVO), 3-4 in province 1, none in province 2.
+    programme, cg, seats, _ = _programme([0, 0, 0, 1, 1])
+    old = cg.add(province=np.array([0], np.int16), in_post=np.ones(1, bool))
+    seats.post(old, np.array([1]))
+    new = cg.add(province=np.array([0, 0, 0, 1, 2], np.int16), in_post=np.ones(5, bool))
+    programme.post(new, _Draws())
+    # Equal luck: free villages in order (0, 2), then the taken one (1); province 2 has none.
+    assert cg.village.tolist() == [1, 0, 2, 1, 3, -1]
+    assert seats.village_cgvo.tolist() == [1, 3, 2, 4, -1]
+
+
+def test_an_exit_during_service_frees_the_village_and_the_seat():
+    programme, cg, seats, secs = _programme([0, 0])
+    rows = cg.add(province=np.array([0, 0], np.int16), cohort=np.zeros(2, np.int32), in_post=np.ones(2, bool))
+    seats.post(rows, np.array([0, 1]))
+    seats.seat(np.array([0]), cgvo=np.array([0]), age=25.0, college=True, ability=0.0, earner=False,
+               origin=4, month=0, motivation=1.0)
+    programme.exit(rows, ROUTE["early_quit"], 100)
+    assert (cg.route == ROUTE["early_quit"]).all() and not cg.in_post.any()
+    assert seats.village_cgvo.tolist() == [-1, -1]
+    assert not secs.filled[0] and secs.cgvo[0] == -1
