@@ -1,0 +1,146 @@
+"""The factors an analysis varies: levers and parameters with their ranges and reasons.
+
+Ranges come from ``factors.yaml`` beside this module (or a user's file in
+the same schema): an explicit ``[low, high]`` with its reason, the
+calibration's estimated uncertainty (``calibrated``: value ± 2 standard
+errors within the search bounds), or the plausible range declared in the
+parameter file itself (``plausible``). Each factor keeps the status of its
+leaf in ``sim/data`` (source, calibrated, assumed) so a result can say
+which kind of unknown drives it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+FACTORS_FILE = Path(__file__).with_name("factors.yaml")
+#: Names of a plausible range a parameter leaf may carry.
+PLAUSIBLE_KEYS = ("plausible", "plausible_range", "range")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A lever or parameter varied over a range.
+
+    Attributes:
+        key: Override key (``policy.<family>.<leaf>`` or ``param.<group>.<leaf>``).
+        low: Lowest value.
+        high: Highest value.
+        status: The leaf's status in ``sim/data`` (source, calibrated, assumed).
+        kind: ``lever`` or ``parameter``.
+        label: The leaf's label.
+        unit: The leaf's unit.
+        reason: Why this range.
+        integer: The leaf takes whole numbers.
+    """
+
+    key: str
+    low: float
+    high: float
+    status: str
+    kind: str
+    label: str
+    unit: str
+    reason: str
+    integer: bool = False
+
+    @property
+    def short(self) -> str:
+        """The key without its root (``pay_floor.multiple``)."""
+        return self.key.split(".", 1)[1]
+
+    def scale(self, unit: np.ndarray) -> np.ndarray:
+        """Map values in [0, 1] onto the range (rounded for whole-number leaves)."""
+        values = self.low + np.asarray(unit, float) * (self.high - self.low)
+        return np.round(values) if self.integer else values
+
+
+def _leaf(key: str):
+    from sim import load_levers, load_world_parameters
+
+    root, _, path = key.partition(".")
+    sets = {"policy": load_levers(), "param": load_world_parameters()}
+    if root not in sets or path not in sets[root]:
+        raise ValueError(f"factor {key!r}: not a lever (policy.*) or parameter (param.*) of sim/data")
+    return sets[root][path]
+
+
+def _calibrated_range(key: str) -> tuple[float, float]:
+    from sim.calibration.calibrated import CALIBRATED_FILE
+    from sim.parameters import read_yaml
+
+    entry = (read_yaml(CALIBRATED_FILE).get("values") or {}).get(key)
+    if not entry or "se" not in entry:
+        raise ValueError(f"factor {key!r}: range calibrated, but sim/data/calibrated.yaml has no se for it")
+    leaf = _leaf(key)
+    low, high = leaf.bounds
+    value, se = float(entry["value"]), float(entry["se"])
+    return max(low, value - 2 * se), min(high, value + 2 * se)
+
+
+def make_factor(key: str, spec: dict) -> Factor:
+    """One factor from its entry in the factors file.
+
+    Raises:
+        ValueError: naming the key, for an unknown leaf, a range it does not allow, or no reason.
+    """
+    leaf = _leaf(key)
+    if isinstance(leaf.value, bool) or not isinstance(leaf.value, int | float):
+        raise ValueError(f"factor {key!r}: only numeric leaves can be varied, not {type(leaf.value).__name__}")
+    reason = str(spec.get("reason") or "").strip()
+    if not reason:
+        raise ValueError(f"factor {key!r}: needs a reason for its range")
+    rng = spec.get("range")
+    if rng == "calibrated":
+        low, high = _calibrated_range(key)
+    elif rng == "plausible":
+        declared = next((getattr(leaf, k, None) for k in PLAUSIBLE_KEYS if getattr(leaf, k, None)), None)
+        if declared is None:
+            raise ValueError(f"factor {key!r}: range plausible, but its leaf declares no plausible range")
+        low, high = map(float, declared)
+    elif isinstance(rng, list | tuple) and len(rng) == 2 and all(isinstance(x, int | float) for x in rng):
+        low, high = float(rng[0]), float(rng[1])
+    else:
+        raise ValueError(f"factor {key!r}: range must be [low, high], calibrated or plausible, got {rng!r}")
+    if not low < high:
+        raise ValueError(f"factor {key!r}: range needs low < high, got [{low}, {high}]")
+    allowed = leaf.allowed
+    if allowed is not None and (low < allowed[0] or high > allowed[1]):
+        raise ValueError(f"factor {key!r}: range [{low}, {high}] outside what the data file allows "
+                         f"[{allowed[0]}, {allowed[1]}]")
+    return Factor(key=key, low=low, high=high, status=leaf.status,
+                  kind="lever" if key.startswith("policy.") else "parameter", label=leaf.label,
+                  unit=leaf.unit, reason=reason,
+                  integer=isinstance(leaf.value, int) and not isinstance(leaf.value, bool))
+
+
+def load_factors(path: str | Path | None = None, keys: Sequence[str] | None = None) -> list[Factor]:
+    """The factors of ``path`` (default: the shipped ``factors.yaml``), optionally a subset.
+
+    Raises:
+        ValueError: for a malformed file or entry, or a requested key the file lacks.
+    """
+    from sim.parameters import read_yaml
+
+    data = read_yaml(Path(path) if path else FACTORS_FILE) or {}
+    entries = data.get("factors")
+    if not isinstance(entries, dict) or not entries:
+        raise ValueError(f"{path or FACTORS_FILE}: needs a non-empty mapping 'factors'")
+    if keys is not None:
+        unknown = [k for k in keys if k not in entries]
+        if unknown:
+            raise ValueError(f"factor {unknown[0]!r} not in {path or FACTORS_FILE.name}; "
+                             f"allowed: {', '.join(entries)}")
+        entries = {k: entries[k] for k in keys}
+    return [make_factor(k, v or {}) for k, v in entries.items()]
+
+
+def factor_table(factors: Sequence[Factor]) -> pd.DataFrame:
+    """The factors as a table (key, status, range, unit, reason) for reports."""
+    return pd.DataFrame([{"factor": f.key, "status": f.status, "low": f.low, "high": f.high,
+                          "unit": f.unit, "reason": f.reason} for f in factors])
