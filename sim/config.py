@@ -8,10 +8,13 @@ files themselves are read in :mod:`sim.datafiles` (``default_sets``,
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from sim.datafiles import default_sets, load_scenario, province_names, scenario_names
 from sim.errors import ConfigError
@@ -20,6 +23,8 @@ from sim.timeline import parse_month
 
 FIRST_MONTH = "2008-01"
 LAST_MONTH = "2050-12"
+#: Largest seed: the outcome table stores seeds as signed 64-bit integers.
+MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -68,10 +73,13 @@ def resolve(*, scale: Any = 0.01, start: Any = FIRST_MONTH, end: Any = "2012-12"
     """
     from sim.policies import split_flat_lever
 
-    if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0 < scale <= 1:
+    if (isinstance(scale, bool | np.bool_) or not isinstance(scale, numbers.Real)
+            or not 0 < float(scale) <= 1):
         raise ConfigError("scale", f"must be a number in (0, 1] (share of villages simulated), got {scale!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError("seed", f"must be a whole number >= 0, got {seed!r}")
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, numbers.Integral) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError("seed", f"must be a whole number in [0, {MAX_SEED}] (the outcome table's seed "
+                                  f"column is a 64-bit integer), got {seed!r}")
+    scale, seed = float(scale), int(seed)
     first = parse_month(start, "start")
     last = parse_month(end, "end")
     if first != parse_month(FIRST_MONTH):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import copy
 import functools
 import itertools
+import numbers
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from sim.errors import ConfigError, DataFileError
@@ -150,8 +152,10 @@ class Parameter:
         raise ConfigError(key, f"cannot be overridden (value type {type(default).__name__})")
 
     def _check_number(self, value: Any, key: str) -> float | int:
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        # numpy numbers too (mesa.batch_run passes the elements of the arrays it is given)
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
             raise ConfigError(key, f"must be a number, got {value!r}")
+        value = int(value) if isinstance(value, numbers.Integral) else float(value)
         if value != value:  # NaN
             raise ConfigError(key, "must be a number, got NaN")
         lo, hi = self.allowed if self.allowed is not None else (None, None)

@@ -33,13 +33,33 @@ def quit_probability(relative_value, intercept: float, slope: float, exp=np.exp)
     ``p = 1 / (1 + exp(-(intercept - slope * relative_value)))``. The array
     version passes ``numpy.exp``, the per-agent version ``math.exp``: the rule
     itself is written once.
+
+    The exponent is capped at :data:`_MAX_EXPONENT` (the probability is then
+    below 1e-300, zero for any draw), so an allowed extreme such as a steep
+    slope with a valuable post cannot overflow ``math.exp``.
     """
-    return 1.0 / (1.0 + exp(slope * relative_value - intercept))
+    z = slope * relative_value - intercept
+    z = min(z, _MAX_EXPONENT) if exp is math.exp else np.minimum(z, _MAX_EXPONENT)
+    return 1.0 / (1.0 + exp(z))
+
+
+#: Cap of the logistic's exponent (``math.exp`` overflows past about 709).
+_MAX_EXPONENT = 700.0
 
 
 def monthly_hazard(yearly_probability, log1p=np.log1p, expm1=np.expm1):
-    """Monthly probability equivalent to a yearly one."""
-    return -expm1(log1p(-yearly_probability) / 12.0)
+    """Monthly probability equivalent to a yearly one.
+
+    A yearly probability of 1 (a logistic that rounds to 1) has a monthly
+    hazard of 1; it is handled apart because ``log1p(-1)`` is an error in
+    :mod:`math` and ``-inf`` in numpy. Below 1 the formula is unchanged.
+    """
+    if log1p is math.log1p:
+        return 1.0 if yearly_probability >= 1.0 else -expm1(log1p(-yearly_probability) / 12.0)
+    p = np.asarray(yearly_probability, dtype=float)
+    sure = p >= 1.0
+    hazard = -expm1(log1p(-np.where(sure, 0.0, p)) / 12.0)
+    return np.where(sure, 1.0, hazard) if sure.any() else hazard
 
 
 class Secretaries:
