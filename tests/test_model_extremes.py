@@ -51,5 +51,5 @@ def test_batch_run_takes_numpy_arrays():
 
 @pytest.mark.parametrize("seed", [2**63, 2**64, -1, True, np.bool_(True), 1.5])
 def test_a_seed_that_the_table_cannot_hold_is_refused(seed):
-    with pytest.raises(ConfigError, match="^seed: "):
+    with pytest.raises(ConfigError, match=r"^seed: "):
         VillageModel(scale=0.001, seed=seed)
