@@ -296,6 +296,12 @@ def outcomes_from_sweep_table(table: pd.DataFrame, design: pd.DataFrame, names: 
         EvaluationError: if a design row has no run in the table.
     """
     keys = [c for c in design.columns if c not in ("point", "seed")]
+    # The aggregate keeps only the keys that vary across its jobs; one the whole design holds
+    # at a single value is that value in every run.
+    constant = {k: design[k].iloc[0] for k in keys
+                if k not in table.columns and design[k].nunique(dropna=False) == 1}
+    if constant:
+        table = table.assign(**constant)
     missing = [k for k in keys if k not in table.columns]
     if missing:
         raise EvaluationError(f"sweep table lacks the swept column(s) {missing}")
