@@ -76,6 +76,9 @@ def valid_target(draw, ident: str) -> dict:
     else:
         a, b = sorted([draw(months), draw(months)])
         entry.update(start=a, end=b)
+    if entry["role"] == "held_out":  # a held-out target says what it tests
+        entry.update({"class": draw(st.sampled_from(["structural", "assumed", "identity"])),
+                      "class_reason": "generated"})
     shape = draw(st.sampled_from(["value", "interval", "low", "high", "value_in_interval"]))
     x, y = sorted([draw(finite), draw(finite)])
     if shape == "value":
