@@ -16,8 +16,10 @@ from sim.agents.cgvo import ROLE, ROUTES
 from sim.agents.enterprise import JOINT, OWN
 from sim.agents.secretary import ORIGIN
 from sim.agents.structure import ELEMENTS, REGIONS
+from sim.community import FUNDS as COMMUNITY_FUNDS
 from sim.party_education import GROUPS as TRAINING_GROUPS
 from sim.policies import CHANNELS
+from sim.policies.community import ELEMENTS as COMMUNITY_ELEMENTS
 
 #: Monthly flows the model records while it schedules (national counts unless the name says).
 FLOWS = (
@@ -224,6 +226,52 @@ def _party_education_reporters() -> dict[str, Callable]:
     }
 
 
+def _community_reporters() -> dict[str, Callable]:
+    """Urban communities (§7.20): 三有一化 elements, secretaries, funds, grid work."""
+    def c(m):
+        return m.communities
+
+    def has(element):
+        return lambda m: float(c(m).has[element].mean())
+
+    def flow(name):
+        return lambda m: float(c(m).flows[name] * c(m).weight)
+
+    def secretary_mean(values_fn):
+        return lambda m: c(m).secretary_mean(values_fn(c(m)))
+
+    def fund(name):
+        return lambda m: float(c(m).funds()[name].mean())
+
+    def quit_rate(m) -> float:
+        k = c(m)
+        return 12.0 * k.flows["quits"] / max(float(k.filled.sum()) + k.flows["quits"], 1.0)
+
+    return {
+        **{f"community_share_{e}": has(e) for e in COMMUNITY_ELEMENTS},
+        "community_secretaries_serving": lambda m: float(c(m).filled.sum() * c(m).weight),
+        "community_secretary_vacancy_rate": lambda m: float(1.0 - c(m).filled.mean()),
+        "community_secretary_college_share": secretary_mean(lambda k: k.college),
+        "community_secretary_under35_share": secretary_mean(lambda k: k.age < 35),
+        "community_secretary_mean_age_years": secretary_mean(lambda k: k.age),
+        "community_secretary_graduate_share": secretary_mean(lambda k: k.graduate),
+        "community_secretary_pay_to_wage_ratio": secretary_mean(
+            lambda k: k.pay(slice(None), k.establishment)[1] / k.wage),
+        "community_secretary_post_value_yuan_per_year": secretary_mean(lambda k: k.value),
+        "community_secretary_quit_rate_per_year": quit_rate,
+        "community_secretaries_in_establishment": lambda m: float(
+            (c(m).filled & c(m).establishment).sum() * c(m).weight),
+        "community_secretary_entrants_per_month": flow("entrants"),
+        "community_graduates_in_post": lambda m: float(c(m).graduates.sum() * c(m).weight),
+        **{f"community_funds_{f}_yuan_per_year": fund(f) for f in COMMUNITY_FUNDS},
+        "community_funds_yuan_per_year": lambda m: float(sum(c(m).funds().values()).mean()),
+        "community_households_visited_share": lambda m: float(
+            (c(m).visited * c(m).households).sum() / c(m).households.sum()),
+        "community_pledged_tasks_per_month": flow("pledged_tasks"),
+        "community_petitions_per_month": flow("petitions"),
+    }
+
+
 def reporters() -> dict[str, Callable]:
     """All model reporters for Mesa's ``DataCollector``, by measure name."""
     def flow(key: str) -> Callable:
@@ -234,5 +282,5 @@ def reporters() -> dict[str, Callable]:
         **_secretary_reporters(), **flows, **_county_reporters(), **_cgvo_reporters(),
         **_enterprise_reporters(), **_villager_reporters(), **_cost_reporters(),
         **_development_reporters(),
-        **_party_education_reporters(),
+        **_party_education_reporters(), **_community_reporters(),
     }

@@ -13,6 +13,7 @@ from sim.parameters import ParameterSet
 from sim.policies.assessment import Assessment
 from sim.policies.base import Lever
 from sim.policies.cgvo_programme import CgvoProgramme
+from sim.policies.community import CommunityPartyBuilding
 from sim.policies.enterprise_party_building import EnterprisePartyBuilding
 from sim.policies.first_secretary import FirstSecretary
 from sim.policies.package import YidingSanyou
@@ -24,7 +25,7 @@ from sim.policies.training import Training
 
 FAMILIES: tuple[type[Lever], ...] = (
     YidingSanyou, PayFloor, Promotion, Retirement, Assessment, Training, FirstSecretary,
-    CgvoProgramme, EnterprisePartyBuilding, PartyEducation,
+    CgvoProgramme, EnterprisePartyBuilding, PartyEducation, CommunityPartyBuilding,
 )
 
 
@@ -42,6 +43,7 @@ class Policy:
     cgvo: CgvoProgramme
     enterprise: EnterprisePartyBuilding
     party_education: PartyEducation
+    community: CommunityPartyBuilding
 
     @classmethod
     def from_levers(cls, levers: ParameterSet) -> Policy:
@@ -62,7 +64,7 @@ def split_flat_lever(name: str) -> tuple[str, str] | None:
 
 
 __all__ = [
-    "CHANNELS", "FAMILIES", "Assessment", "CgvoProgramme", "EnterprisePartyBuilding",
+    "CHANNELS", "FAMILIES", "Assessment", "CgvoProgramme", "CommunityPartyBuilding", "EnterprisePartyBuilding",
     "FirstSecretary", "PartyEducation", "PayFloor", "Policy", "Promotion", "Retirement", "Training",
     "YidingSanyou",
     "split_flat_lever",
