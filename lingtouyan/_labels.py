@@ -125,6 +125,8 @@ MEASURES: dict[str, tuple[str, str, str]] = {
                                            "网格走访覆盖的住户比例", "share"),
     "community_pledged_tasks_per_month": ("Tasks pledged by in-service members",
                                           "在职党员承诺实事", "thousand_month"),
+    "community_problems_solved_per_month": ("Residents' problems solved",
+                                            "解决居民难题", "thousand_month"),
     "community_petitions_per_month": ("Residents' petitions",
                                       "居民信访件数", "thousand_month"),
     "secretary_quit_rate_per_year": ("Secretaries quitting", "村党支部书记辞职率", "rate_year"),

@@ -113,7 +113,8 @@ class Communities:
         graduates: Graduates placed in each community's staff (people).
         visited: Share of each community's households visited by its grid team.
         flows: This month's flows (simulated units): quits, entrants, retirements,
-            establishment entries, graduates placed, pledged tasks, problems, petitions.
+            establishment entries, graduates placed, pledged tasks, problems, problems solved,
+            petitions.
     """
 
     def __init__(self, params: ParameterSet, policy: Policy, provinces, scale: float,
@@ -313,7 +314,7 @@ class Communities:
         self._month = month
         self.update_year(month)
         flows = dict.fromkeys(("quits", "retirements", "entrants", "establishment_entries",
-                               "graduates_placed", "pledged_tasks", "problems", "petitions"), 0.0)
+                               "graduates_placed", "pledged_tasks", "problems", "solved", "petitions"), 0.0)
         step = 1.0 / 12.0
         self.age += step * self.filled
         self.tenure += step * self.filled
@@ -358,15 +359,15 @@ class Communities:
         entrants = self._choose(vacant, s("community.selection")) if len(vacant) else vacant
         flows["entrants"] = float(len(entrants))
 
-        flows.update(self._grid_month())
+        flows.update(self._grid_month(month))
         self.flows = flows
         return flows
 
-    def _grid_month(self) -> dict[str, float]:
+    def _grid_month(self, month: int) -> dict[str, float]:
         """Grid visits, pledged tasks, residents' problems and petitions of the month (R6, R7)."""
         p, pol = self._p, self._policy.community
         households = self.households
-        if pol.grid_households > 0:
+        if pol.grid_on(month):
             visits = households / pol.grid_households * pol.grid_visits_per_month
         else:
             visits = np.zeros(len(self))
@@ -378,7 +379,7 @@ class Communities:
                              p.value("community.on_site_solve_share"), tasks)
         petitions = left * p.value("community.petition_share")
         return {"pledged_tasks": float(tasks.sum()), "problems": float(problems.sum()),
-                "petitions": float(petitions.sum())}
+                "solved": float((problems - left).sum()), "petitions": float(petitions.sum())}
 
     # ----------------------------------------------------------------- outputs
     def funds(self) -> dict[str, np.ndarray]:

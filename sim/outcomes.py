@@ -268,6 +268,7 @@ def _community_reporters() -> dict[str, Callable]:
         "community_households_visited_share": lambda m: float(
             (c(m).visited * c(m).households).sum() / c(m).households.sum()),
         "community_pledged_tasks_per_month": flow("pledged_tasks"),
+        "community_problems_solved_per_month": flow("solved"),
         "community_petitions_per_month": flow("petitions"),
     }
 

@@ -43,6 +43,7 @@ class CommunityPartyBuilding(Lever):
             or institution establishment (列入编制) a year (L714).
         grid_households: Households per grid of a community's grid work (0: no grid; R6 L464, R7 L551).
         grid_visits_per_month: Households a grid team visits a month (R7 L551).
+        grid_start: Month the grid work begins.
         member_registration_share: Share of in-service members who register with their
             community of residence (在职党员报到, L740; R6 L475).
         pledges_per_member_per_year: Tasks a registered in-service member pledges a year (R6 L475).
@@ -62,6 +63,7 @@ class CommunityPartyBuilding(Lever):
     establishment_posts_per_1000_communities: float
     grid_households: float
     grid_visits_per_month: float
+    grid_start: str
     member_registration_share: float
     pledges_per_member_per_year: float
 
@@ -82,6 +84,10 @@ class CommunityPartyBuilding(Lever):
         if not in_effect:
             year = min(int(y) for y in series)
         return min(max(series_value(series, year), 0.0), 1.0)
+
+    def grid_on(self, month: int) -> bool:
+        """Whether grid work runs in absolute month ``month`` (a grid size is set and it has begun)."""
+        return self.grid_households > 0 and month >= parse_month(self.grid_start, "policy.community.grid_start")
 
     def budget(self, year: int) -> float:
         """Yearly budget line of a community that has one (yuan)."""
