@@ -68,6 +68,26 @@ def urban_parameters(params: ParameterSet) -> ParameterSet:
     }}, "param")
 
 
+class FixedParameters:
+    """The run's parameters, each read once: they do not change while a run goes on.
+
+    Offers the ``value`` of :class:`sim.parameters.ParameterSet`, memoised; the month's
+    rules read some thirty leaves, which would otherwise be looked up every month.
+    """
+
+    def __init__(self, params: ParameterSet) -> None:
+        self._params = params
+        self._cache: dict[str, object] = {}
+
+    def value(self, key: str):
+        """The value of leaf ``key`` (read from the parameter set the first time)."""
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = self._params.value(key)
+            return value
+
+
 def roll_out_order(wealth: np.ndarray, noise: np.ndarray, tilt: float) -> np.ndarray:
     """Place of each community in a roll-out, as a quantile in [0, 1): richer communities first.
 
@@ -119,8 +139,8 @@ class Communities:
 
     def __init__(self, params: ParameterSet, policy: Policy, provinces, scale: float,
                  start: int, streams: Streams) -> None:
-        p = self._p = params
-        self._urban = urban_parameters(params)
+        p = self._p = FixedParameters(params)
+        self._urban = FixedParameters(urban_parameters(params))
         self._policy = policy
         self._streams = streams
         rng = streams("build.communities")
@@ -204,7 +224,13 @@ class Communities:
 
     @property
     def establishment_chance(self) -> float:
-        """Yearly chance that an eligible secretary who applies enters an establishment."""
+        """Yearly chance that an eligible secretary who applies enters an establishment (this month's)."""
+        if self._chance_month != self._month:
+            self._chance = self._establishment_chance()
+            self._chance_month = self._month
+        return self._chance
+
+    def _establishment_chance(self) -> float:
         posts = self._policy.community.establishment_posts_per_1000_communities * len(self) / 1000.0
         eligible = self._eligible().sum() * self._p.value("secretary.apply_probability")
         return min(1.0, posts / eligible) if eligible > 0 else 0.0
@@ -302,6 +328,7 @@ class Communities:
         self.graduate = np.zeros(n, bool)
         self.establishment = np.zeros(n, bool)
         self.entered = np.full(n, start, np.int32)
+        self._chance_month = self._funds_month = None
         self._choose(np.arange(n), rng, tenure_years=rng.random(n))
 
     # ----------------------------------------------------------------- the month
@@ -327,6 +354,7 @@ class Communities:
                                | (u < monthly_probability(health)))
         flows["retirements"] = float(leave.sum())
         self.filled[leave] = False
+        self._chance_month = None  # ages, tenures and who serves have changed
 
         self.value = self.holders_value()
         u = s("community.quit").random(len(self))
@@ -337,6 +365,7 @@ class Communities:
         flows["quits"] = float(quit.sum())
         self.filled[quit] = False
         self.establishment &= self.filled
+        self._chance_month = None  # who is eligible has changed
 
         rng = s("community.establishment")
         u = rng.random(len(self))
@@ -346,6 +375,7 @@ class Communities:
             count = min(len(applicants), int(posts) + int(rng.random() < posts - int(posts)))
             winners = applicants[np.argsort(-self.ability[applicants], kind="stable")[:count]]
             self.establishment[winners] = True
+            self._chance_month = None
             flows["establishment_entries"] = float(len(winners))
 
         rng = s("community.graduates")
@@ -383,7 +413,13 @@ class Communities:
 
     # ----------------------------------------------------------------- outputs
     def funds(self) -> dict[str, np.ndarray]:
-        """Yearly funds of each community by source (yuan; L718, L720)."""
+        """Yearly funds of each community by source (yuan; L718, L720), as of this month."""
+        if self._funds_month != self._month:
+            self._funds = self._compute_funds()
+            self._funds_month = self._month
+        return self._funds
+
+    def _compute_funds(self) -> dict[str, np.ndarray]:
         pol, p = self._policy.community, self._p
         return {
             "budget_line": self.has["budget_line"] * pol.budget(self.year),
