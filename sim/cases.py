@@ -1,5 +1,7 @@
 """The cases of R6-R8 as presets, each compared with its own report figures (docs/CASES.md).
 
+Also R5's delegate flows, which no preset needs: the as-reported run against them.
+
 A case is a scenario of ``sim/data/scenario/`` that sets one module to the
 case's way of working — Wuhan Baibuting's building grid and members'
 pledges (R6), Shanghai Yangpu's front-line service teams (R7), the CPA
@@ -80,6 +82,21 @@ def _year_change(measure: str, year: int) -> Callable[[VillageModel, pd.DataFram
     return read
 
 
+def _flow_total(measure: str, start: str, end: str) -> Callable[[VillageModel, pd.DataFrame], float]:
+    def read(model, table):
+        return _total(table, measure, start, end)
+    return read
+
+
+def _level_ratio(activity: str, start: str, end: str) -> Callable[[VillageModel, pd.DataFrame], float]:
+    """County over provincial totals of a delegate activity."""
+    def read(model, table):
+        province = _total(table, f"delegate_{activity}_province_per_month", start, end)
+        county = _total(table, f"delegate_{activity}_county_per_month", start, end)
+        return county / province if province > 0 else float("nan")
+    return read
+
+
 def _solved_per_household_year(start: str, end: str) -> Callable[[VillageModel, pd.DataFrame], float]:
     def read(model, table):
         c = model.communities
@@ -148,6 +165,24 @@ CASES: dict[str, Case] = {
                "mechanism"),
         Figure("firms without members with an instructor or organisation (all)", "L661", 1.0,
                _reached_without_members, "mechanism"),
+    )),
+    # Not a case: R5's delegate flows since the 17th congress (2007-10 to mid-2012) against the
+    # as-reported run from 2008-01 (4.5 of the 4.7 years). The per-delegate rates are assumed;
+    # the county-to-province ratios test the one rule across levels.
+    "delegate_tenure": Case("as_reported", "R5 delegate tenure", "2012-06", (
+        *(Figure(f"{what} by {level} delegates since the 17th congress", line, value,
+                 _flow_total(f"delegate_{activity}_{level}_per_month", "2008-01", "2012-06"), "assumed")
+          for activity, what, line, values in (
+              ("contacts", "members and citizens contacted", "L375", (78500, 932000, 3989000)),
+              ("proposals", "proposals", "L377", (493, 6391, 60700)),
+              ("motions", "motions", "L379", (3256, 94300, 700000)))
+          for level, value in zip(("province", "prefecture", "county"), values, strict=True)),
+        Figure("contacts: county over provincial delegates", "L375", 3989000 / 78500,
+               _level_ratio("contacts", "2008-01", "2012-06"), "mechanism"),
+        Figure("proposals: county over provincial delegates", "L377", 60700 / 493,
+               _level_ratio("proposals", "2008-01", "2012-06"), "mechanism"),
+        Figure("motions: county over provincial delegates", "L379", 700000 / 3256,
+               _level_ratio("motions", "2008-01", "2012-06"), "mechanism"),
     )),
 }
 

@@ -17,9 +17,11 @@ from sim.agents.enterprise import JOINT, OWN
 from sim.agents.secretary import ORIGIN
 from sim.agents.structure import ELEMENTS, REGIONS
 from sim.community import FUNDS as COMMUNITY_FUNDS
+from sim.delegates import ACTIVITIES as DELEGATE_ACTIVITIES
 from sim.party_education import GROUPS as TRAINING_GROUPS
 from sim.policies import CHANNELS
 from sim.policies.community import ELEMENTS as COMMUNITY_ELEMENTS
+from sim.policies.delegates import LEVELS as CONGRESS_LEVELS
 
 #: Monthly flows the model records while it schedules (national counts unless the name says).
 FLOWS = (
@@ -273,6 +275,23 @@ def _community_reporters() -> dict[str, Callable]:
     }
 
 
+def _delegate_reporters() -> dict[str, Callable]:
+    """Party-congress delegates (§7.21): acts by level, liaison offices, village cadres as delegates."""
+    def acts(activity, level):
+        return lambda m: float(m.delegates.flows[f"{activity}_{level}"])
+
+    def offices(level):
+        return lambda m: float(m.delegates.units[level]["liaison"])
+
+    return {
+        **{f"delegate_{a}_{lv}_per_month": acts(a, lv) for a in DELEGATE_ACTIVITIES for lv in CONGRESS_LEVELS},
+        **{f"delegate_liaison_offices_{lv}": offices(lv) for lv in CONGRESS_LEVELS},
+        "delegates_village_secretaries": lambda m: float(
+            m.delegates.secretaries_as_delegates(m.secretaries) * m.weight),
+        "delegates_cgvos": lambda m: float(m.delegates.cgvos_as_delegates(m.cgvos) * m.weight),
+    }
+
+
 def reporters() -> dict[str, Callable]:
     """All model reporters for Mesa's ``DataCollector``, by measure name."""
     def flow(key: str) -> Callable:
@@ -283,5 +302,5 @@ def reporters() -> dict[str, Callable]:
         **_secretary_reporters(), **flows, **_county_reporters(), **_cgvo_reporters(),
         **_enterprise_reporters(), **_villager_reporters(), **_cost_reporters(),
         **_development_reporters(),
-        **_party_education_reporters(), **_community_reporters(),
+        **_party_education_reporters(), **_community_reporters(), **_delegate_reporters(),
     }

@@ -14,6 +14,7 @@ from sim.policies.assessment import Assessment
 from sim.policies.base import Lever
 from sim.policies.cgvo_programme import CgvoProgramme
 from sim.policies.community import CommunityPartyBuilding
+from sim.policies.delegates import DelegateTenure
 from sim.policies.enterprise_party_building import EnterprisePartyBuilding
 from sim.policies.first_secretary import FirstSecretary
 from sim.policies.package import YidingSanyou
@@ -26,6 +27,7 @@ from sim.policies.training import Training
 FAMILIES: tuple[type[Lever], ...] = (
     YidingSanyou, PayFloor, Promotion, Retirement, Assessment, Training, FirstSecretary,
     CgvoProgramme, EnterprisePartyBuilding, PartyEducation, CommunityPartyBuilding,
+    DelegateTenure,
 )
 
 
@@ -44,6 +46,7 @@ class Policy:
     enterprise: EnterprisePartyBuilding
     party_education: PartyEducation
     community: CommunityPartyBuilding
+    delegates: DelegateTenure
 
     @classmethod
     def from_levers(cls, levers: ParameterSet) -> Policy:
@@ -64,7 +67,8 @@ def split_flat_lever(name: str) -> tuple[str, str] | None:
 
 
 __all__ = [
-    "CHANNELS", "FAMILIES", "Assessment", "CgvoProgramme", "CommunityPartyBuilding", "EnterprisePartyBuilding",
+    "CHANNELS", "FAMILIES", "Assessment", "CgvoProgramme", "CommunityPartyBuilding",
+    "DelegateTenure", "EnterprisePartyBuilding",
     "FirstSecretary", "PartyEducation", "PayFloor", "Policy", "Promotion", "Retirement", "Training",
     "YidingSanyou",
     "split_flat_lever",
