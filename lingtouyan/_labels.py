@@ -40,6 +40,7 @@ UNITS: dict[str, tuple[str, str, float, float]] = {
     "yuan_community_year": ("yuan per community per year", "元/社区·年", 1.0, 1.0),
     "thousand_month": ("thousand per month", "万/月", 1e-3, 1e-4),
     "offices": ("offices", "个", 1.0, 1.0),
+    "villages": ("thousand villages", "万个村", 1e-3, 1e-4),
 }
 
 #: Measures: name -> (English, Chinese, unit key).
@@ -157,6 +158,13 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "delegates_village_secretaries": ("Village secretaries who are county delegates",
                                       "担任县党代表的村党组织书记", "people"),
     "delegates_cgvos": ("CGVOs who are county delegates", "担任县党代表的大学生村官", "people"),
+    "villages_four_deliberations": ("Villages using 四议两公开", "推行四议两公开的村", "villages"),
+    "villages_open_party_affairs_share": ("Village branches with open party affairs", "实行党务公开的村党组织",
+                                          "share"),
+    "four_deliberations_share_capable_secretary": ("四议两公开 where the secretary is capable",
+                                                   "能力较强书记所在村推行四议两公开比例", "share"),
+    "four_deliberations_share_other_secretary": ("四议两公开 where the secretary is not",
+                                                 "其他书记所在村推行四议两公开比例", "share"),
     "secretary_quit_rate_per_year": ("Secretaries quitting", "村党支部书记辞职率", "rate_year"),
     "secretary_quit_rate_age55plus_per_year": ("Secretaries aged 55+ quitting", "55岁以上书记辞职率",
                                                "rate_year"),

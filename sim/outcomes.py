@@ -292,6 +292,25 @@ def _delegate_reporters() -> dict[str, Callable]:
     }
 
 
+def _governance_reporters() -> dict[str, Callable]:
+    """Village governance (§7.22): 四议两公开 and open party affairs, and their tie to the secretary."""
+    def count(practice):
+        return lambda m: float(m.governance.uses[practice].sum() * m.weight)
+
+    def share_by_capable(capable):
+        def reporter(m) -> float:
+            secs = m.secretaries.capable() if capable else (m.secretaries.filled & ~m.secretaries.capable())
+            return _mean(m.governance.uses["four_deliberations"], secs)
+        return reporter
+
+    return {
+        "villages_four_deliberations": count("four_deliberations"),
+        "villages_open_party_affairs_share": lambda m: float(m.governance.uses["open_affairs"].mean()),
+        "four_deliberations_share_capable_secretary": share_by_capable(True),
+        "four_deliberations_share_other_secretary": share_by_capable(False),
+    }
+
+
 def reporters() -> dict[str, Callable]:
     """All model reporters for Mesa's ``DataCollector``, by measure name."""
     def flow(key: str) -> Callable:
@@ -303,4 +322,5 @@ def reporters() -> dict[str, Callable]:
         **_enterprise_reporters(), **_villager_reporters(), **_cost_reporters(),
         **_development_reporters(),
         **_party_education_reporters(), **_community_reporters(), **_delegate_reporters(),
+        **_governance_reporters(),
     }

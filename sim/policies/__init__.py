@@ -15,6 +15,7 @@ from sim.policies.base import Lever
 from sim.policies.cgvo_programme import CgvoProgramme
 from sim.policies.community import CommunityPartyBuilding
 from sim.policies.delegates import DelegateTenure
+from sim.policies.democracy import Democracy
 from sim.policies.enterprise_party_building import EnterprisePartyBuilding
 from sim.policies.first_secretary import FirstSecretary
 from sim.policies.package import YidingSanyou
@@ -27,7 +28,7 @@ from sim.policies.training import Training
 FAMILIES: tuple[type[Lever], ...] = (
     YidingSanyou, PayFloor, Promotion, Retirement, Assessment, Training, FirstSecretary,
     CgvoProgramme, EnterprisePartyBuilding, PartyEducation, CommunityPartyBuilding,
-    DelegateTenure,
+    DelegateTenure, Democracy,
 )
 
 
@@ -47,6 +48,7 @@ class Policy:
     party_education: PartyEducation
     community: CommunityPartyBuilding
     delegates: DelegateTenure
+    democracy: Democracy
 
     @classmethod
     def from_levers(cls, levers: ParameterSet) -> Policy:
@@ -68,7 +70,7 @@ def split_flat_lever(name: str) -> tuple[str, str] | None:
 
 __all__ = [
     "CHANNELS", "FAMILIES", "Assessment", "CgvoProgramme", "CommunityPartyBuilding",
-    "DelegateTenure", "EnterprisePartyBuilding",
+    "DelegateTenure", "Democracy", "EnterprisePartyBuilding",
     "FirstSecretary", "PartyEducation", "PayFloor", "Policy", "Promotion", "Retirement", "Training",
     "YidingSanyou",
     "split_flat_lever",
