@@ -29,8 +29,11 @@ from sim.agents.secretary import Secretaries, SecretaryView
 from sim.agents.structure import ELEMENTS
 from sim.agents.villager import Villager, Villagers
 from sim.cgvo_programme import Programme
+from sim.community import Communities
 from sim.config import RunConfig, resolve
 from sim.costs import FiscalCosts
+from sim.delegates import Delegates
+from sim.democracy import VillageGovernance
 from sim.development import VillageDevelopment
 from sim.elections import Elections
 from sim.party_education import PartyEducation
@@ -102,6 +105,9 @@ class VillageModel(mesa.Model):
         self.development = VillageDevelopment(p, len(w.villages))
         self.party_education = PartyEducation(p, self.policy, len(w.villages), len(self.villagers),
                                               s("build.remote_sites"))
+        self.communities = Communities(p, self.policy, w.provinces, config.scale, self.start, s)
+        self.delegates = Delegates(p, self.policy, len(w.villages))
+        self.governance = VillageGovernance(p, self.policy, len(w.villages), s("build.governance"))
         w.refresh(self.start, self.secretaries)
         self.promotion.refresh(year_of(self.start), w.package_in_effect, self.secretaries)
         self.flows: dict[str, float] = {}
@@ -132,7 +138,12 @@ class VillageModel(mesa.Model):
            month, promoted in the promotion month), and contracts end; the
            party-education programmes count this month's trainees (new
            members every month; secretaries, CGVO members and skills courses
-           in the training month) and build remote-education sites;
+           in the training month) and build remote-education sites; urban
+           communities move through their month (§7.20: 三有一化 elements,
+           secretaries valued by the village rules, graduates, grid work);
+           party-congress delegates act, and the county congress seats village
+           secretaries and CGVOs (§7.21); villages take up 四议两公开 and open
+           party affairs, faster under abler secretaries (§7.22);
         8. enterprises gain members, receive instructors and organise;
         9. the fiscal cost of each lever is accounted, and the data
            collector records the month.
@@ -191,6 +202,9 @@ class VillageModel(mesa.Model):
         for name, count in self.cgvo_programme.step(month, s).items():                      # 7
             flows[name] = count * self.weight
         self.party_education.step(month, secs, self.cgvos, self.villagers, admitted)
+        self.communities.step(month)
+        self.delegates.step(month, secs, self.cgvos, self.scale)
+        self.governance.step(month, secs, s("democracy.village"))
         self._enterprises(month)                                                             # 8
         self._develop()
         self.costs = self.fiscal.account(secs, self.cgvos, self.instructor_stock,            # 9
