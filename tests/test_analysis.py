@@ -175,12 +175,10 @@ def test_shapley_of_a_hand_computed_game():
 
 
 def test_every_element_off_is_the_run_without_the_package():
-    """With a background rate the adoption rates allow, the empty coalition is no_yiding_sanyou exactly."""
-    base = {"param.county.background_rate": 0.05}
-    off, clamped = attribution.off_settings(base)
+    """The adoption rates allow the background rate: the empty coalition is no_yiding_sanyou exactly."""
+    off, clamped = attribution.off_settings()
     assert clamped == {}
-    points = pd.DataFrame([attribution.coalition_point((), off, base),
-                           {**base, "scenario": "no_yiding_sanyou"}])
+    points = pd.DataFrame([attribution.coalition_point((), off, {}), {"scenario": "no_yiding_sanyou"}])
     got = evaluate(points, [1], [QUIT, COST, "vacancy_rate", "cgvo_exits"], backend="local", jobs=2, **TINY)
     a, b = got.drop(columns="point").to_dict("records")
     assert a == b
