@@ -15,8 +15,8 @@ OUT = ["quit_rate_per_year", "fiscal_cost_yuan_per_year"]
 
 
 def test_parameters_are_declared_from_the_data_files():
-    slope = parameter("param.secretary.quit_slope")  # assumed: the factors file's plausible range
-    assert (slope.lower_bound, slope.upper_bound) == (0.3, 1.2)
+    slope = parameter("param.secretary.quit_slope")  # assumed: the parameter file's plausible range
+    assert (slope.lower_bound, slope.upper_bound) == (0.2, 1.2)
     rate = parameter("param.county.adoption_rate.pension")  # calibrated, not in the factors file: bounds
     assert (rate.lower_bound, rate.upper_bound) == (0.05, 5.0)
     flag = parameter("policy.retirement.pension_enabled")
