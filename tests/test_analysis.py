@@ -15,7 +15,7 @@ from lingtouyan.analysis.evaluate import (
     sweep_command,
     write_design_table,
 )
-from lingtouyan.analysis.factors import load_factors, make_factor
+from lingtouyan.analysis.factors import declare, load_factors, make_factor
 from lingtouyan.analysis.outcomes import scalar_outcomes
 from sim import ConfigError, VillageModel
 
@@ -132,6 +132,20 @@ def test_factors_are_declared_inside_what_the_data_allow():
         make_factor("policy.pay_floor.multiple", {"range": [1, 2]})
     with pytest.raises(ValueError, match="not a lever"):
         make_factor("policy.pay_floor.nope", {"range": [1, 2], "reason": "x"})
+
+
+def test_declare_is_the_factors_file_else_the_leafs_own_range():
+    """One declaration of a key's range for the analyses and the EMA adapter."""
+    for f in load_factors():
+        assert declare(f.key) == f
+    spread = declare("param.secretary.motivation_sd")  # not in the file: the parameter file's plausible range
+    assert (spread.low, spread.high) == (0.5, 1.5) and spread.status == "assumed"
+    flag = declare("policy.retirement.pension_enabled")
+    assert flag.flag and list(flag.scale(np.array([0.2, 0.7]))) == [False, True]
+    years = declare("policy.retirement.departure_subsidy_min_years")  # only an allowed range
+    assert years.integer and (years.low, years.high) == (0, 40)
+    with pytest.raises(ValueError, match="only numbers and flags"):
+        declare("policy.yiding_sanyou.start")
 
 
 def test_morris_finds_no_effect_of_a_cost_only_factor_on_quitting():
