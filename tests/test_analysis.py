@@ -82,7 +82,8 @@ def test_sweep_table_reader_gives_the_local_rows(tmp_path):
     design = write_design_table(points, seeds, tmp_path / "design.csv")
     written = pd.read_csv(tmp_path / "design.csv")
     assert list(written.columns) == ["policy.pay_floor.multiple", "scenario", "seed"]
-    assert len(written) == 4 and written["policy.pay_floor.multiple"].iloc[2] == points.iloc[1, 0]
+    # Run at the 6 significant digits the sweeper's table carries, by both backends.
+    assert len(written) == 4 and written["policy.pay_floor.multiple"].iloc[2] == 1.33333
     frames = []
     for rec in written.to_dict("records"):
         t = VillageModel(scale=0.001, end="2009-06", seed=int(rec["seed"]),
@@ -229,13 +230,18 @@ def test_cost_curves_start_at_zero_and_price_the_pension():
     assert t.loc[("pension", 0.0), "delta_cost"] == 0.0
     assert t.loc[("pension", 3000.0), "delta_cost"] > 0.0
     assert t.loc[("instructors", 800000.0), "enterprise_coverage_share_gain"] > 0.0
+    # A whole-number lever takes whole values at any number of levels.
+    values = cost.lever_values(["instructors"], 7)["instructors"]
+    assert (values == np.round(values)).all() and values[1] == 216667.0
 
 
 @pytest.mark.skipif(not __import__("lingtouyan.analysis.evaluate", fromlist=["x"]).sweep_available(),
                     reason="the sweeper plugin (hydra_plugins.lingtouyan_sweeper) is not installed")
 def test_sweep_backend_gives_the_local_rows(tmp_path):
     """End to end through sim-run -m and sim-aggregate, once the sweep plugins are installed."""
-    points = pd.DataFrame({"policy.pay_floor.multiple": [1.2, 2.0], "param.secretary.quit_slope": [0.6, 0.9]})
+    # 1.2 + 0.8 / 3 has more digits than the sweeper's table carries: both backends run it at 6.
+    points = pd.DataFrame({"policy.pay_floor.multiple": [1.2, 1.2 + 0.8 / 3],
+                           "param.secretary.quit_slope": [0.6, 0.9]})
     got = evaluate(points, [0, 1], [QUIT, COST], backend="sweep", sweep_dir=tmp_path, **TINY)
     want = evaluate(points, [0, 1], [QUIT, COST], backend="local", jobs=2, **TINY)
     pd.testing.assert_frame_equal(got, want)

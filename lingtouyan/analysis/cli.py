@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from lingtouyan.analysis import attribution, cost, sensitivity
-from lingtouyan.analysis.evaluate import BACKENDS, EvaluationError
+from lingtouyan.analysis.evaluate import BACKENDS, EvaluationError, default_backend
 from lingtouyan.analysis.factors import factor_table, load_factors
 from lingtouyan.analysis.outcomes import DEFAULT_OUTCOMES, WINDOW, check_outcomes
 
@@ -265,8 +265,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     wall = time.time() - started
+    backend = args.backend or default_backend()
     meta = {"command": args.command, "argv": [PROG, *(argv if argv is not None else sys.argv[1:])],
-            "wall_seconds": round(wall, 1), "cpus": os.cpu_count(), **meta}
+            "wall_seconds": round(wall, 1), "cpus": os.cpu_count(), "backend": backend,
+            **(_sweep(args) if backend == "sweep" else {}), **meta}
     _write(out, files, meta)
     print(f"{meta.get('runs')} runs in {wall:.0f} s; wrote {out}")
     try:
