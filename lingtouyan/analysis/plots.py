@@ -290,15 +290,18 @@ def plot_cost(curves: pd.DataFrame, frontier: pd.DataFrame | None, effect: str, 
     free = []  # levers that move an effect at no added cost: no place on a log cost axis
     for j, name in enumerate(effects):
         top, bottom = axes[0][j], axes[1][j]
+        largest = curves[f"{name}_gain"].abs().max()
+        ratios = []
         for lever, t in curves.groupby("lever", sort=False):
             t = t.sort_values("value")
-            if not (t[f"{name}_gain"].abs() > 0).any():
-                continue
-            if not (t["delta_cost"] > 0).any():
+            if not t[f"{name}_gain"].abs().max() >= RELEVANT * largest or largest == 0:
+                continue  # the lever does not move this effect (beyond noise)
+            t = t.iloc[1:]  # the base costs nothing extra: no place on a log axis
+            if not (t["delta_cost"] > 0).all():
+                # Its added cost is not positive over the range: noise around nothing.
                 last = t.iloc[-1]
                 free.append((lever, name, last[f"{name}_gain"], last["delta_cost"]))
                 continue
-            t = t[t["delta_cost"] > 0]  # the base costs nothing extra: no place on a log axis
             x = t["delta_cost"] / 1e6
             (line,) = top.plot(x, t[f"{name}_gain"], marker="o", markersize=3.5, color=colour[lever])
             drawn.setdefault(lever, line)
@@ -306,8 +309,9 @@ def plot_cost(curves: pd.DataFrame, frontier: pd.DataFrame | None, effect: str, 
                              linewidth=0)
             ok = t[t[f"{name}_gain"] > 0]
             if not ok.empty:
-                bottom.plot(ok["delta_cost"] / 1e6, ok["delta_cost"] / ok[f"{name}_gain"] / 1e4, marker="o",
-                            markersize=3.5, color=colour[lever])
+                ratio = ok["delta_cost"] / ok[f"{name}_gain"] / 1e4
+                ratios += list(ratio)
+                bottom.plot(ok["delta_cost"] / 1e6, ratio, marker="o", markersize=3.5, color=colour[lever])
         if name == effect and frontier is not None and not frontier.empty:
             f = frontier[frontier["cost"] > 0]
             (line,) = top.step(f["cost"] / 1e6, f["gain"], where="post", color="black", linewidth=1.0,
@@ -325,8 +329,7 @@ def plot_cost(curves: pd.DataFrame, frontier: pd.DataFrame | None, effect: str, 
             _plain_log_ticks(ax.xaxis)
             ax.grid(color="#eeeeee", linewidth=0.6, which="both")
             ax.set_xlabel(xlabel)
-        low, high = bottom.get_ylim()
-        if low > 0 and high / low > 3:  # a narrow range reads better on a linear axis
+        if ratios and min(ratios) > 0 and max(ratios) / min(ratios) > 3:  # a narrow range reads better linear
             bottom.set_yscale("log")
             _plain_log_ticks(bottom.yaxis)
         top.set_ylabel(_gain_label(name, lang))
@@ -348,22 +351,33 @@ def plot_cost(curves: pd.DataFrame, frontier: pd.DataFrame | None, effect: str, 
                     f"scale {meta['scale']}; bands: 90% over seeds; costs and effects averaged over "
                     f"{meta['window'][0]}..{meta['window'][1]}, against every lever at its lowest value. The model "
                     "counts no cost for township posts, and pays departure subsidies only after departure.")
-        for lever, name, gain, delta in free:
+        note += (f"\n一个杠杆的效果不到该列最大效果的 {RELEVANT:.0%} 时不画入该列。" if zh else
+                 f"\nA lever is left out of a column where its effect stays below {RELEVANT:.0%} of the largest there.")
+        for lever in dict.fromkeys(f[0] for f in free):
             label = LEVER_LABELS[lang].get(lever, lever)
-            note += (f"\n{label}（不在对数成本轴上）：范围上端 {_gain_label(name, lang)} {gain:+,.0f}，"
+            mine = [f for f in free if f[0] == lever]
+            gains = ("，" if zh else ", ").join(f"{_gain_label(name, lang)} {gain:+,.0f}" for _, name, gain, _ in mine)
+            delta = mine[0][3]
+            note += (f"\n{label}的新增成本在其范围内不全为正（在零附近波动），不在对数成本轴上；范围上端：{gains}，"
                      f"成本变化 {delta / 1e6:+.1f} 百万元/年。" if zh else
-                     f"\n{label} (not on the log cost axes): {_gain_label(name, lang)} {gain:+,.0f} at the top "
-                     f"of its range, at a cost change of {delta / 1e6:+.1f} million yuan / year.")
+                     f"\n{label}: no added cost over its range (it varies around zero), so not on the log cost axes; "
+                     f"at the top of its range {gains}, at a cost change of {delta / 1e6:+.1f} million yuan / year.")
         _footer(fig, note, meta)
     fig.tight_layout()
     return _save(fig, path)
 
 
+#: A lever is drawn in a cost column only where its effect reaches this share of the largest there.
+RELEVANT = 0.05
+
+
 def _plain_log_ticks(axis) -> None:
-    """Log-axis ticks at 1, 2 and 5 per decade, written as plain numbers."""
+    """Log-axis ticks as plain numbers: at 1, 2 and 5 per decade over a short span, else at each decade."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    low, high = axis.get_view_interval()
+    short = low > 0 and np.log10(high / low) <= 2.5
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0) if short else (1.0,)))
     axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
 
