@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from lingtouyan.analysis.evaluate import split_point
+from lingtouyan.analysis.evaluate import run_value, split_point
 from lingtouyan.analysis.outcomes import DEFAULT_OUTCOMES, WINDOW, check_outcomes, scalar_outcomes
 
 
@@ -74,7 +74,8 @@ class _Runner:
     def __call__(self, seed: int = 0, **values: Any) -> dict[str, float]:
         from sim import VillageModel
 
-        point = {k: values[k] for k in self.keys if k in values}
+        # Numbers as every analysis runs them (6 significant digits, as the sweep launcher carries them).
+        point = {k: run_value(values[k]) for k in self.keys if k in values}
         spec = split_point(point)
         table = VillageModel(scale=self.scale, end=self.end, seed=int(seed), scenario=self.scenario,
                              **spec).run()

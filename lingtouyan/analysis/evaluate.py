@@ -119,14 +119,22 @@ def _as_run(points: pd.DataFrame) -> pd.DataFrame:
     here makes both backends run the very same values, and lets the sweep's
     rows be joined back to the points exactly.
     """
-    from lingtouyan.designs import format_value
-
     points = points.copy()
     for column in points.columns:
         if column in RUN_KEYS or not pd.api.types.is_float_dtype(points[column]):
             continue
-        points[column] = [float(format_value(v)) if math.isfinite(v) else v for v in points[column]]
+        points[column] = [run_value(v) for v in points[column]]
     return points
+
+
+def run_value(value: Any) -> Any:
+    """One value as a run receives it: a float to 6 significant digits, anything else as it is."""
+    from lingtouyan.designs import format_value
+
+    value = _plain(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return float(format_value(value))
+    return value
 
 
 def split_point(point: Mapping[str, Any]) -> dict[str, Any]:
