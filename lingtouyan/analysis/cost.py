@@ -73,8 +73,16 @@ class CostResult:
 
 
 def lever_values(levers: Sequence[str], levels: int) -> dict[str, np.ndarray]:
-    """Evenly spaced values over each lever's range."""
-    return {name: np.linspace(LEVERS[name][1], LEVERS[name][2], levels) for name in levers}
+    """Evenly spaced values over each lever's range (whole numbers for a whole-number lever)."""
+    from lingtouyan.analysis.factors import leaf_of
+
+    out = {}
+    for name in levers:
+        key, low, high, _ = LEVERS[name]
+        values = np.linspace(low, high, levels)
+        whole = isinstance(leaf_of(key).value, int) and not isinstance(leaf_of(key).value, bool)
+        out[name] = np.round(values) if whole else values
+    return out
 
 
 def run_cost(levers: Sequence[str] = tuple(LEVERS), *, levels: int = 6, seeds: Sequence[int],

@@ -7,11 +7,17 @@ errors within the search bounds), or the plausible range declared in the
 parameter file itself (``plausible``). Each factor keeps the status of its
 leaf in ``sim/data`` (source, calibrated, assumed) so a result can say
 which kind of unknown drives it.
+
+:func:`declare` is the one declaration of any key's range, used by the
+analyses and by the EMA Workbench adapter (:mod:`lingtouyan.ema`) alike: the
+factors file's entry where it has one, else the range the leaf declares
+itself (its plausible range, else its calibration search bounds, else its
+allowed range).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +25,6 @@ import numpy as np
 import pandas as pd
 
 FACTORS_FILE = Path(__file__).with_name("factors.yaml")
-#: Names of a plausible range a parameter leaf may carry.
-PLAUSIBLE_KEYS = ("plausible", "plausible_range", "range")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class Factor:
         unit: The leaf's unit.
         reason: Why this range.
         integer: The leaf takes whole numbers.
+        flag: The leaf is a flag (varied as off/on; ``low`` 0, ``high`` 1).
     """
 
     key: str
@@ -48,6 +53,7 @@ class Factor:
     unit: str
     reason: str
     integer: bool = False
+    flag: bool = False
 
     @property
     def short(self) -> str:
@@ -55,12 +61,19 @@ class Factor:
         return self.key.split(".", 1)[1]
 
     def scale(self, unit: np.ndarray) -> np.ndarray:
-        """Map values in [0, 1] onto the range (rounded for whole-number leaves)."""
+        """Map values in [0, 1] onto the range (rounded for whole-number leaves, on from 0.5 for flags)."""
+        if self.flag:
+            return np.asarray(unit, float) >= 0.5
         values = self.low + np.asarray(unit, float) * (self.high - self.low)
         return np.round(values) if self.integer else values
 
 
-def _leaf(key: str):
+def leaf_of(key: str):
+    """The leaf of an override key in ``sim/data`` (a lever or a world parameter).
+
+    Raises:
+        ValueError: naming the key, if it is neither.
+    """
     from sim import load_levers, load_world_parameters
 
     root, _, path = key.partition(".")
@@ -77,7 +90,7 @@ def _calibrated_range(key: str) -> tuple[float, float]:
     entry = (read_yaml(CALIBRATED_FILE).get("values") or {}).get(key)
     if not entry or "se" not in entry:
         raise ValueError(f"factor {key!r}: range calibrated, but sim/data/calibrated.yaml has no se for it")
-    leaf = _leaf(key)
+    leaf = leaf_of(key)
     low, high = leaf.bounds
     value, se = float(entry["value"]), float(entry["se"])
     return max(low, value - 2 * se), min(high, value + 2 * se)
@@ -89,7 +102,7 @@ def make_factor(key: str, spec: dict) -> Factor:
     Raises:
         ValueError: naming the key, for an unknown leaf, a range it does not allow, or no reason.
     """
-    leaf = _leaf(key)
+    leaf = leaf_of(key)
     if isinstance(leaf.value, bool) or not isinstance(leaf.value, int | float):
         raise ValueError(f"factor {key!r}: only numeric leaves can be varied, not {type(leaf.value).__name__}")
     reason = str(spec.get("reason") or "").strip()
@@ -99,7 +112,7 @@ def make_factor(key: str, spec: dict) -> Factor:
     if rng == "calibrated":
         low, high = _calibrated_range(key)
     elif rng == "plausible":
-        declared = next((getattr(leaf, k, None) for k in PLAUSIBLE_KEYS if getattr(leaf, k, None)), None)
+        declared = getattr(leaf, "plausible", None)
         if declared is None:
             raise ValueError(f"factor {key!r}: range plausible, but its leaf declares no plausible range")
         low, high = map(float, declared)
@@ -138,6 +151,44 @@ def load_factors(path: str | Path | None = None, keys: Sequence[str] | None = No
                              f"allowed: {', '.join(entries)}")
         entries = {k: entries[k] for k in keys}
     return [make_factor(k, v or {}) for k, v in entries.items()]
+
+
+def declare(key: str, ranges: Mapping[str, Sequence[float]] | None = None,
+            path: str | Path | None = None) -> Factor:
+    """The factor of any lever or parameter key: the one declaration of its range.
+
+    The range is, in this order: ``ranges[key]`` (the caller's, checked like a
+    file entry), the entry of the factors file ``path`` (default: the shipped
+    ``factors.yaml``), or what the leaf in ``sim/data`` declares itself — its
+    plausible range, else its calibration search bounds, else its allowed
+    range. A flag is a factor with ``flag`` set (off/on), whatever the range.
+
+    Raises:
+        ValueError: naming the key, for an unknown leaf, one neither a number nor a flag, a range
+            outside what the data file allows, or a number without any range.
+    """
+    from sim.parameters import read_yaml
+
+    leaf = leaf_of(key)
+    kind = "lever" if key.startswith("policy.") else "parameter"
+    if isinstance(leaf.value, bool):
+        return Factor(key=key, low=0.0, high=1.0, status=leaf.status, kind=kind, label=leaf.label,
+                      unit=leaf.unit, reason="a flag: off or on", flag=True)
+    if not isinstance(leaf.value, int | float):
+        raise ValueError(f"factor {key!r}: only numbers and flags can be varied, not {type(leaf.value).__name__}")
+    if ranges and key in ranges:
+        return make_factor(key, {"range": [float(x) for x in ranges[key]], "reason": "range given by the caller"})
+    entry = ((read_yaml(Path(path) if path else FACTORS_FILE) or {}).get("factors") or {}).get(key)
+    if entry:
+        return make_factor(key, entry)
+    if getattr(leaf, "plausible", None) is not None:
+        return make_factor(key, {"range": "plausible", "reason": leaf.plausible_reason or "plausible range"})
+    for declared, reason in ((leaf.bounds, "the calibration's search bounds"),
+                             (leaf.allowed, "the range the data file allows")):
+        if declared is not None:
+            return make_factor(key, {"range": [float(x) for x in declared], "reason": reason})
+    raise ValueError(f"factor {key!r}: no range in the factors file and none in sim/data "
+                     "(no plausible range, bounds or allowed range); give one")
 
 
 def factor_table(factors: Sequence[Factor]) -> pd.DataFrame:
