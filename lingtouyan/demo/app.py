@@ -39,7 +39,7 @@ _SLIDERS = {  # keyword: (min, max, step)
     "pay_floor_multiple": (0.5, 3.0, 0.05),
     "departure_subsidy_min_years": (0, 20, 1),
     "cgvo_subsidy_multiple": (0.0, 3.0, 0.1),
-    "cgvo_annual_plan": (0.0, 150_000.0, 1_000.0),
+    "cgvo_annual_plan": (10_000.0, 150_000.0, 1_000.0),  # the lever allows 10,000-200,000
     "enterprise_instructors": (0.0, 1_000_000.0, 10_000.0),
 }
 def model_params(values: dict[str, Any], language: str, seed: int = 0) -> dict[str, Any]:
@@ -153,6 +153,8 @@ def outcome_panels(model: ClassroomModel):
 _CSS = f"""
 body, .v-application, .v-application .v-card__title, .v-label, .v-btn {{ font-family: {FONT_FAMILY} !important; }}
 .v-application {{ font-size: 16px; }}
+/* SolaraViz puts its components in tabs named "Page 0", ...; the page has one. */
+.v-tabs {{ display: none; }}
 """
 
 
@@ -173,13 +175,14 @@ def Page():  # noqa: N802 - Solara serves the component named Page
 
     with solara.Sidebar():
         with solara.Card(text("language", language)):
-            names = {"中文": "zh", "English": "en"}
-            solara.ToggleButtonsSingle(value=next(k for k, v in names.items() if v == language),
-                                       values=list(names), on_value=lambda name: lang.set(names[name]))
+            languages = {"中文": "zh", "English": "en"}
+            solara.ToggleButtonsSingle(value=next(k for k, v in languages.items() if v == language),
+                                       values=list(languages),
+                                       on_value=lambda name: lang.set(languages[name]))
         with solara.Card(text("preset", language)):
-            names = {text(p, language): p for p in PRESETS}
+            presets = {text(p, language): p for p in PRESETS}
             solara.Select(text("preset", language), value=text(chosen_preset.value, language),
-                          values=list(names), on_value=lambda label: chosen_preset.set(names[label]))
+                          values=list(presets), on_value=lambda label: chosen_preset.set(presets[label]))
             solara.Button(text("apply_preset", language), color="primary", on_click=apply_preset)
     values = dict(model.value.settings)
     SolaraViz(model, components=[(village_map, 0), (outcome_panels, 0)],
