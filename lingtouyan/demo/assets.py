@@ -12,6 +12,7 @@ to the installed versions. Nothing in the installed cache is changed.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -28,6 +29,18 @@ def installed_cdn_dir() -> Path | None:
         if (path / "requirejs@2.3.6").is_dir():
             return path
     return None
+
+
+@functools.cache
+def served_version(package: str) -> str | None:
+    """The version of ``package`` the page's Vega-Lite widget loads offline (its major range's newest)."""
+    wanted = next((w for w, p in RANGES.items() if p == package), None)
+    source = installed_cdn_dir()
+    if wanted is None or source is None:
+        return None
+    major = wanted.rsplit("@", 1)[1]
+    versions = sorted((p.name for p in source.glob(f"{package}@{major}.*") if p.is_dir()), key=_version_key)
+    return versions[-1].rsplit("@", 1)[1] if versions else None
 
 
 def _version_key(name: str) -> tuple[int, ...]:
@@ -70,4 +83,4 @@ def _link(source: Path, link: Path) -> None:
         os.symlink(source, link, target_is_directory=True)
 
 
-__all__ = ["RANGES", "installed_cdn_dir", "prepare_cdn_dir"]
+__all__ = ["RANGES", "installed_cdn_dir", "prepare_cdn_dir", "served_version"]

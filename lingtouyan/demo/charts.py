@@ -154,7 +154,7 @@ def outcome_template(lang: str, start: str, end: str, width: int = 220, height: 
            alt.Tooltip("label:N", title=text("series", lang)),
            alt.Tooltip("value:Q", format=",.3~r", title=text("value", lang))]
     charts = []
-    for i, panel in enumerate(PANELS):
+    for i, panel in enumerate(PANELS):  # layers named: their marks have the class p<i>_run_marks ...
         names = [k for _, k in panel.measures]
         if len(names) > 1:
             colour = alt.Color("label:N", scale=alt.Scale(domain=[text(k, lang) for k in names]),
@@ -163,10 +163,10 @@ def outcome_template(lang: str, start: str, end: str, width: int = 220, height: 
                                                  labelLimit=220))
         else:
             colour = alt.value("#1f4e79")
-        ref = alt.Chart(alt.Data(name=f"p{i}_ref")).mark_line(strokeWidth=2, opacity=0.35,
+        ref = alt.Chart(alt.Data(name=f"p{i}_ref"), name=f"p{i}_ref").mark_line(strokeWidth=2, opacity=0.35,
                                                              strokeDash=[5, 3]).encode(
             x=x, y=y, color=colour, detail="label:N")
-        run = alt.Chart(alt.Data(name=f"p{i}_run")).mark_line(strokeWidth=2.5).encode(
+        run = alt.Chart(alt.Data(name=f"p{i}_run"), name=f"p{i}_run").mark_line(strokeWidth=2.5).encode(
             x=x, y=y, color=colour, detail="label:N", tooltip=tip)
         layers = [ref, run]
         marks = alt.Chart(alt.Data(name=f"p{i}_target"))
@@ -184,7 +184,8 @@ def outcome_template(lang: str, start: str, end: str, width: int = 220, height: 
     rows = [alt.hconcat(*charts[i:i + columns], spacing=28) for i in range(0, len(charts), columns)]
     chart = alt.vconcat(*rows, spacing=18).resolve_scale(color="independent").resolve_legend(
         color="independent")
-    return to_spec(_configure(chart))
+    # Lines are few: drawn as SVG, their paths are part of the page (a browser test reads them).
+    return to_spec(_configure(chart), renderer="svg")
 
 
 def outcome_spec(run: pd.DataFrame, reference: pd.DataFrame | None, lang: str, start: str,
@@ -310,9 +311,21 @@ def _configure(chart):
         grid=True, gridColor="#e6e6e6", domainColor="#888", tickColor="#888")
 
 
-def to_spec(chart) -> dict:
-    """The Vega-Lite spec of ``chart``, without Altair's schema validation (the page redraws often)."""
-    return chart.to_dict(validate=False)
+def to_spec(chart, renderer: str = "canvas") -> dict:
+    """The Vega-Lite spec of ``chart`` for the page, drawn by ``renderer`` (``canvas`` or ``svg``).
+
+    Altair's schema validation is skipped (the page redraws often). The spec
+    names the Vega-Lite version the page serves (:func:`~lingtouyan.demo.assets.served_version`),
+    which draws it, and hides Vega-Embed's export menu, which a class does not need.
+    """
+    from lingtouyan.demo.assets import served_version
+
+    spec = chart.to_dict(validate=False)
+    version = served_version("vega-lite")
+    if version is not None:
+        spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{version}.json"
+    spec["usermeta"] = {"embedOptions": {"renderer": renderer, "actions": False}}
+    return spec
 
 
 __all__ = ["PANELS", "STATE_COLOURS", "Panel", "map_spec", "map_template", "outcome_spec",
