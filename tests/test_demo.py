@@ -13,7 +13,7 @@ from mesa.visualization.solara_viz import _check_model_params
 from lingtouyan.demo import charts, cli, labels, state
 from lingtouyan.demo.app import model_params, province_labels
 from lingtouyan.demo.assets import RANGES, prepare_cdn_dir
-from lingtouyan.demo.layout import TILES, map_layout
+from lingtouyan.demo.layout import LABEL_BAND, TILES, map_layout
 from lingtouyan.demo.model import ClassroomModel, policy_for, reported_levers, wide_outcomes
 from lingtouyan.demo.presets import PRESETS, preset
 from sim import VillageModel
@@ -109,6 +109,15 @@ def test_layout_puts_each_village_in_its_province_tile_and_none_on_another(small
     assert ((layout.x > left) & (layout.x < left + layout.tile_size)).all()
     assert ((layout.y > top) & (layout.y < top + layout.tile_size)).all()
     assert len({(round(x, 6), round(y, 6)) for x, y in zip(layout.x, layout.y, strict=True)}) == len(table)
+    # Each tile's label band (above it) is clear of every tile.
+    for i in range(len(names)):
+        band_top = layout.tile_y[i] - LABEL_BAND
+        overlaps = ((layout.tile_x < layout.tile_x[i] + layout.tile_size)
+                    & (layout.tile_x + layout.tile_size > layout.tile_x[i])
+                    & (layout.tile_y < layout.tile_y[i]) & (layout.tile_y + layout.tile_size > band_top))
+        assert not overlaps.any(), names[i]
+    assert (layout.tile_y >= LABEL_BAND).all()
+    assert (layout.tile_y + layout.tile_size <= layout.height).all()
     assert set(names) == set(TILES)
     assert len(set(TILES.values())) == len(TILES)
 

@@ -26,6 +26,8 @@ STATE_COLOURS = {"capable": "#009e73", "weak": "#b9dfc9", "vacant": "#d55e00",
                  "just_promoted": "#0072b2", "just_quit": "#e69f00"}
 FONT_SIZE = 14
 TITLE_SIZE = 16
+#: Side of a province's tile on the map, in pixels.
+TILE = 66
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,8 @@ def outcome_template(lang: str, start: str, end: str, width: int = 220, height: 
     """
     domain = [f"{start}-01", f"{end}-01"]
     x = alt.X("date:T", title=None, scale=alt.Scale(domain=domain),
-              axis=alt.Axis(format="%Y", tickCount="year", labelFontSize=FONT_SIZE - 1))
+              axis=alt.Axis(format="%Y", tickCount="year", labelFontSize=FONT_SIZE - 1,
+                            labelFlush=False))  # centred under its tick: 2008 does not run into 2009
     y = alt.Y("value:Q", title=None, axis=alt.Axis(labelFontSize=FONT_SIZE - 1, format="~s"),
               scale=alt.Scale(zero=False))
     tip = [alt.Tooltip("date:T", format="%Y-%m", title=text("date", lang)),
@@ -219,10 +222,13 @@ def _fixed_records(reference: pd.DataFrame | None, lang: str) -> tuple:
 
 
 @functools.lru_cache(maxsize=16)
-def map_template(lang: str, cols: int, rows: int, tile: int = 70) -> dict:
-    """The Vega-Lite spec of the village map; data named ``tiles``, ``villages``, ``cgvo``, ``chosen``."""
-    scale_x = alt.Scale(domain=[0, cols], nice=False, zero=False)
-    scale_y = alt.Scale(domain=[0, rows], nice=False, zero=False, reverse=True)
+def map_template(lang: str, width: float, height: float, tile: int = TILE) -> dict:
+    """The Vega-Lite spec of the village map; data named ``tiles``, ``villages``, ``cgvo``, ``chosen``.
+
+    ``width`` and ``height`` are the map's extent in tiles, ``tile`` a tile's side in pixels.
+    """
+    scale_x = alt.Scale(domain=[0, width], nice=False, zero=False)
+    scale_y = alt.Scale(domain=[0, height], nice=False, zero=False, reverse=True)
     x = alt.X("x:Q", scale=scale_x, axis=None)
     y = alt.Y("y:Q", scale=scale_y, axis=None)
     state_labels = [text(s, lang) for s in STATES]
@@ -238,8 +244,9 @@ def map_template(lang: str, cols: int, rows: int, tile: int = 70) -> dict:
     tiles = alt.Chart(alt.Data(name="tiles"))
     tile_layer = tiles.mark_rect(fill="#f3f1ec", stroke="#b9b4a8", strokeWidth=1).encode(
         x=x, x2="x2:Q", y=y, y2="y2:Q")
-    name_layer = tiles.mark_text(align="left", baseline="bottom", dx=1, dy=-1, fontSize=FONT_SIZE - 1,
-                                 color="#333").encode(x=x, y=y, text="name:N")
+    # In the band above its tile; a name longer than the tile is cut short, never over its neighbour.
+    name_layer = tiles.mark_text(align="left", baseline="bottom", dy=-2, fontSize=FONT_SIZE - 1,
+                                 color="#333", limit=round(tile * 0.98)).encode(x=x, y=y, text="name:N")
     colour = alt.Color("state:N", scale=alt.Scale(domain=state_labels,
                                                   range=[STATE_COLOURS[s] for s in STATES]),
                        legend=alt.Legend(title=text("state", lang), orient="bottom", direction="horizontal",
@@ -256,21 +263,19 @@ def map_template(lang: str, cols: int, rows: int, tile: int = 70) -> dict:
     chosen_layer = alt.Chart(alt.Data(name="chosen")).mark_point(
         size=400, strokeWidth=3, color="#000", filled=False).encode(x=x, y=y)
     chart = alt.layer(tile_layer, name_layer, village_layer, cgvo_layer, chosen_layer).properties(
-        width=tile * cols, height=tile * rows,
+        width=round(tile * width), height=round(tile * height),
         title=alt.TitleParams(text("map_title", lang), subtitle=text("map_note", lang),
                               fontSize=TITLE_SIZE + 2, subtitleFontSize=FONT_SIZE, anchor="start"))
     return to_spec(_configure(chart.resolve_legend(color="independent", shape="independent")))
 
 
 def map_spec(table: VillageTable, layout: MapLayout, names: Sequence[str], lang: str,
-             details: dict[str, np.ndarray], selected: int | None = None, tile: int = 70) -> dict:
+             details: dict[str, np.ndarray], selected: int | None = None, tile: int = TILE) -> dict:
     """The village map's spec with this month's villages."""
     from lingtouyan.demo.state import STATE
     from sim.agents.secretary import ORIGINS
 
-    cols = int(layout.tile_x.max()) + 1
-    rows = int(layout.tile_y.max()) + 1
-    spec = dict(map_template(lang, cols, rows, tile))
+    spec = dict(map_template(lang, layout.width, layout.height, tile))
     size = np.round(np.maximum(4.0, (tile * layout.pitch) ** 2 * 0.8), 1)
     state_labels = np.asarray([text(s, lang) for s in STATES], dtype=object)
     filled = table.state != STATE["vacant"]
