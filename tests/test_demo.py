@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from mesa.visualization.solara_viz import _check_model_params
 
+from lingtouyan._labels import MEASURES
 from lingtouyan.demo import charts, cli, labels, state
 from lingtouyan.demo.app import model_params, province_labels
 from lingtouyan.demo.assets import RANGES, prepare_cdn_dir
@@ -148,6 +149,7 @@ def test_outcome_spec_marks_reported_figures_and_moves_with_the_run(small_run):
     promotions = charts.PANELS.index(next(p for p in charts.PANELS if p.key == "promotions"))
     targets = spec["datasets"][f"p{promotions}_target"]
     assert sorted(t["value"] for t in targets) == [4399, 5215, 5692]
+    assert {t["label"] for t in targets} == {MEASURES[m][1] for m in charts.PANELS[promotions].measures}
     assert all(t["date"] == "2012-06-01" for t in targets)
     quit_panel = spec["datasets"]["p0_run"]
     assert len(quit_panel) == len(reference)
@@ -168,7 +170,20 @@ def test_map_spec_has_every_village_with_its_secretary(small_run):
     assert len(spec["datasets"]["cgvo"]) == int(table.cgvo.sum())
     assert spec["datasets"]["chosen"][0]["village"] == 5
     assert any(t["name"].startswith("山东") for t in spec["datasets"]["tiles"])
+    assert all(t["name"].endswith(f" {t['villages']}") for t in spec["datasets"]["tiles"])  # fits in zh
     assert "Noto Sans CJK SC" in spec["config"]["font"]
+
+
+def test_long_titles_are_wrapped_to_the_panel_width():
+    assert charts.wrap("书记空缺率（%）", 220, 15) == "书记空缺率（%）"
+    lines = charts.wrap("College-educated new secretaries (%)", 220, 15)
+    assert lines == ["College-educated new", "secretaries (%)"]
+
+
+def test_a_tile_label_fits_its_tile_or_drops_the_count():
+    assert charts.tile_label("山东", 247, 58) == {"name": "山东 247", "font": charts.FONT_SIZE - 1}
+    long = charts.tile_label("Inner Mongolia", 43, 58)
+    assert long["name"] == "Inner Mongolia" and 10 <= long["font"] < charts.FONT_SIZE - 1
 
 
 def test_sim_demo_rejects_a_port_out_of_range(capsys):

@@ -81,7 +81,8 @@ def _base_jupyter_paths(env: dict[str, str]) -> dict[str, str]:
     if sys.prefix == sys.base_prefix:
         return {}
     out = {}
-    for variable, directory in (("JUPYTER_CONFIG_PATH", ("etc", "jupyter")), ("JUPYTER_PATH", ("share", "jupyter"))):
+    for variable, directory in (("JUPYTER_CONFIG_PATH", ("etc", "jupyter")),
+                                ("JUPYTER_PATH", ("share", "jupyter"))):
         base = Path(sys.base_prefix, *directory)
         if not base.is_dir():
             continue
