@@ -3,9 +3,9 @@
 One test walks through what a teacher does: the page renders with no
 console error, a lever's slider moved and the model reset changes the
 plotted line (the quit rate's, read from the panels' SVG), play advances the
-month, the language switch shows Chinese labels (in a CJK font). It takes
-about 40 s on an idle 2-core machine (server start, page load, a few redraws). A screenshot is saved where ``LINGTOUYAN_ARTIFACTS``
-points (else in pytest's temporary directory) and its path printed.
+month, the language switch shows Chinese labels (in a CJK font). A
+screenshot is saved where ``LINGTOUYAN_ARTIFACTS`` points (else in pytest's
+temporary directory) and its path printed.
 
 It needs Debian's Chromium (``/usr/bin/chromium``, or ``CHROMIUM``) and the
 ``playwright`` package (the test extra); without either it is skipped, saying
@@ -35,7 +35,8 @@ RUN_LINE = ".demo-panels g.p0_run_marks path"
 REFERENCE_LINE = ".demo-panels g.p0_ref_marks path"
 TIMEOUT_MS = 45_000
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+sync_api = pytest.importorskip("playwright.sync_api",
+                               reason="playwright is not installed (pip install -e '.[test]')")
 if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
     pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
