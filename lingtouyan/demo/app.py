@@ -142,7 +142,8 @@ def outcome_panels(model: ClassroomModel):
     """The outcome panels: this run against the "as reported" run and the reported figures."""
     language = lang.value
     reference = reference_outcomes(model.config.scale, model.config.seed, model.config.end)
-    spec = charts.outcome_spec(model.series(), reference, language, model.config.start, model.config.end)
+    spec = charts.outcome_spec(model.series(charts.PANEL_MEASURES), reference, language, model.config.start,
+                               model.config.end)
     with solara.Column(style={"font-family": FONT_FAMILY}, classes=["demo-panels"]) as column:
         solara.HTML(tag="div", unsafe_innerHTML=text("plots_title", language),
                     style={"font-size": "18px", "font-family": FONT_FAMILY})

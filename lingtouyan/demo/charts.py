@@ -77,6 +77,8 @@ PANELS = (
     Panel("cgvo_exits", tuple(f"cgvo_exits_{r}_cumulative" for r in EXIT_KEYS), "people", national=True),
     Panel("enterprise_coverage", ("enterprise_coverage_share",), "share", 100.0),
 )
+#: Every measure the panels plot (what the page reads of a run).
+PANEL_MEASURES = tuple(m for panel in PANELS for m in panel.measures)
 
 
 def _month_start(dates: Sequence[str]) -> list[str]:
@@ -381,5 +383,5 @@ def to_spec(chart, renderer: str = "canvas") -> dict:
     return spec
 
 
-__all__ = ["PANELS", "STATE_COLOURS", "Panel", "map_spec", "map_template", "outcome_spec",
+__all__ = ["PANELS", "PANEL_MEASURES", "STATE_COLOURS", "Panel", "map_spec", "map_template", "outcome_spec",
            "outcome_template", "panel_targets", "panel_values", "to_spec"]
