@@ -159,12 +159,16 @@ def test_the_page_renders_responds_to_a_lever_plays_and_speaks_chinese(server, p
     assert low_floor_line != reported_line, "the quit-rate line did not change with the pay floor"
     print(f"{time.monotonic() - started:.1f} s: the lever moved the line")
 
-    # Play: the month advances past the stepped one; pause if the run has not reached its end.
+    # Play: the page redraws while the run goes on (a month between the stepped one and the last
+    # shows), and the pause button stops it.
     _click(page, "▶")
-    _wait_month(page, lambda m: m > stepped, f"a later month than {stepped} while playing")
-    pause = page.get_by_role("button", name="❚❚", exact=True)
-    if pause.count() and pause.is_enabled():
-        pause.click()
+    playing = _wait_month(page, lambda m: m > stepped, f"a later month than {stepped} while playing")
+    assert playing < "2012-12", "the page showed no month between the first redraw and the run's end"
+    _click(page, "❚❚")
+    page.wait_for_timeout(1000)  # a redraw under way when pausing still arrives
+    paused = _month(page)
+    page.wait_for_timeout(1500)
+    assert _month(page) == paused < "2012-12", "the run went on after the pause"
     print(f"{time.monotonic() - started:.1f} s: played to {_month(page)}")
 
     # The language switch: Chinese labels, on the page and in the lever's slider, in a CJK font.

@@ -27,7 +27,10 @@ from lingtouyan.demo.presets import PRESETS, preset
 #: Environment variable ``sim-demo --lang`` sets: the page's first language.
 LANG_ENV = "LINGTOUYAN_DEMO_LANG"
 #: Milliseconds between steps while playing, and steps per redraw (timed by ``sim-bench --demo``).
-PLAY_INTERVAL_MS, RENDER_INTERVAL = 60, 2
+#: Mesa's play loop does not wait for the browser: redrawn every two months, the page sent
+#: redraws faster than a browser draws the map and eight panels, and showed nothing until the
+#: run's end. Six months a redraw keeps the browser up and the month moving several times a second.
+PLAY_INTERVAL_MS, RENDER_INTERVAL = 100, 6
 
 lang = solara.reactive(os.environ.get(LANG_ENV, "zh") if os.environ.get(LANG_ENV) in LANGUAGES else "zh")
 chosen_village = solara.reactive(None)

@@ -131,6 +131,11 @@ class ClassroomModel(VillageModel):
         super().__init__(scale=scale, end=end, policy=policy_for(**self.settings), seed=int(seed))
         state.track_events(self)
 
+    def step(self) -> None:
+        """One month; none after the last (Mesa's play loop steps a redraw's months in one go)."""
+        if self.running:
+            super().step()
+
     def series(self, measures: Iterable[str] | None = None) -> pd.DataFrame:
         """The measures collected so far (all, or ``measures``), one row per month (index ``YYYY-MM``)."""
         return wide_outcomes(self, measures)
