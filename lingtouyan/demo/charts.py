@@ -283,7 +283,8 @@ def map_template(lang: str, width: float, height: float, tile: int = TILE) -> di
         size=400, strokeWidth=3, color="#000", filled=False).encode(x=x, y=y)
     chart = alt.layer(tile_layer, name_layer, village_layer, cgvo_layer, chosen_layer).properties(
         width=round(tile * width), height=round(tile * height),
-        title=alt.TitleParams(text("map_title", lang), subtitle=text("map_note", lang),
+        title=alt.TitleParams(text("map_title", lang),
+                              subtitle=wrap(text("map_note", lang), tile * width, FONT_SIZE),
                               fontSize=TITLE_SIZE + 2, subtitleFontSize=FONT_SIZE, anchor="start"))
     return to_spec(_configure(chart.resolve_legend(color="independent", shape="independent")))
 

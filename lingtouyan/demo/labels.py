@@ -18,9 +18,9 @@ _TEXT: dict[str, dict[str, str]] = {
     "apply_preset": {"zh": "应用预设（重新开始）", "en": "Apply preset (restarts)"},
     "month": {"zh": "当前月份", "en": "Month"},
     "map_title": {"zh": "各省村庄：村党支部书记状况", "en": "Villages by province: the party secretary"},
-    "map_note": {"zh": "每点一村，按县排列；圈为大学生村官所在村。悬停或点击查看书记。",
-                 "en": "One dot per village, ordered by county; a ring marks a CGVO. "
-                       "Hover or click a village to see its secretary."},
+    "map_note": {"zh": "每格一村，按县排列；黑点为有大学生村官的村。悬停或点击查看书记。",
+                 "en": "One square per village, by county; a black dot: a CGVO serves there. "
+                       "Hover or click for the secretary."},
     "state": {"zh": "书记状况", "en": "Secretary"},
     "capable": {"zh": "能力强", "en": "capable"},
     "weak": {"zh": "能力一般", "en": "weak"},
