@@ -11,7 +11,7 @@ import pytest
 from mesa.visualization.solara_viz import _check_model_params
 
 from lingtouyan._labels import MEASURES
-from lingtouyan.demo import charts, cli, labels, state
+from lingtouyan.demo import assets, charts, cli, labels, state
 from lingtouyan.demo.app import model_params, province_labels
 from lingtouyan.demo.assets import RANGES, prepare_cdn_dir
 from lingtouyan.demo.layout import LABEL_BAND, TILES, map_layout
@@ -214,6 +214,8 @@ def test_cdn_dir_links_the_version_ranges(tmp_path):
         assert (target / wanted).resolve().name.startswith(package + "@")
     assert (target / "@widgetti" / "solara-vuetify-app@10.1.1").is_dir()
     prepare_cdn_dir(target, source)  # a second call keeps what is there
+    (source / "vega-lite@5.10.1").mkdir()
+    assert assets._newest(source, "vega-lite@5").name == "vega-lite@5.10.1"  # by number, not by text
 
 
 def test_demo_benchmark_reports_its_figures():

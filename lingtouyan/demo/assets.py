@@ -38,9 +38,16 @@ def served_version(package: str) -> str | None:
     source = installed_cdn_dir()
     if wanted is None or source is None:
         return None
-    major = wanted.rsplit("@", 1)[1]
-    versions = sorted((p.name for p in source.glob(f"{package}@{major}.*") if p.is_dir()), key=_version_key)
-    return versions[-1].rsplit("@", 1)[1] if versions else None
+    newest = _newest(source, wanted)
+    return newest.name.rsplit("@", 1)[1] if newest else None
+
+
+def _newest(source: Path, wanted: str) -> Path | None:
+    """The installed package directory that serves the range ``wanted`` (``vega@5``): its newest."""
+    package, major = wanted.rsplit("@", 1)
+    versions = sorted((p for p in source.glob(f"{package}@{major}.*") if p.is_dir()),
+                      key=lambda p: _version_key(p.name))
+    return versions[-1] if versions else None
 
 
 def _version_key(name: str) -> tuple[int, ...]:
@@ -69,12 +76,10 @@ def prepare_cdn_dir(target: Path, source: Path | None = None) -> Path:
                 _link(package, scope / package.name)
         elif entry.is_dir():
             _link(entry, target / entry.name)
-    for wanted, package in RANGES.items():
-        major = wanted.rsplit("@", 1)[1]
-        versions = sorted((p for p in source.glob(f"{package}@{major}.*") if p.is_dir()),
-                          key=lambda p: _version_key(p.name))
-        if versions:
-            _link(versions[-1], target / wanted)
+    for wanted in RANGES:
+        newest = _newest(source, wanted)
+        if newest is not None:
+            _link(newest, target / wanted)
     return target
 
 
