@@ -226,3 +226,11 @@ def test_demo_benchmark_reports_its_figures():
     assert result["months_per_s_model"] > result["months_per_s_with_redraw"] > 0
     assert result["months_per_s_playing"] > 0
     assert "months/s" in format_demo_report(result)
+
+
+def test_every_slider_end_runs():
+    from lingtouyan.demo.app import _SLIDERS
+
+    for key, (low, high, _step) in _SLIDERS.items():
+        for value in (low, high):
+            ClassroomModel(**{key: value}, scale=0.002, end="2008-02").step()
