@@ -155,6 +155,12 @@ def test_outcome_spec_marks_reported_figures_and_moves_with_the_run(small_run):
     assert len(quit_panel) == len(reference)
     shorter = charts.outcome_spec(reference.iloc[:6], reference, "zh", "2008-01", "2012-12")
     assert len(shorter["datasets"]["p0_run"]) == 6
+    # Before 2009 the promotions (summed from 2009) have no line, and their panel no run layer.
+    layers = [layer.get("name") for row in shorter["vconcat"] for panel in row["hconcat"]
+              for layer in panel["layer"]]
+    assert f"p{promotions}_run" not in layers and "p0_run" in layers
+    assert f"p{promotions}_run" in [layer.get("name") for row in spec["vconcat"] for panel in row["hconcat"]
+                                    for layer in panel["layer"]]
     assert shorter["datasets"]["p0_ref"] == spec["datasets"]["p0_ref"]
 
 

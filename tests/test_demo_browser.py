@@ -196,8 +196,6 @@ KNOWN_WARNINGS = {
     # ipyvue, loading Solara's own Vega-Lite widget (an older form of Vue component script).
     "Failed to evaluate Vue script and find module.exports, falling back to old method, "
     "please use module.exports = { ... }",
-    # Vega, on a panel whose run line has no month yet (before the first step, and after a reset).
-    'WARN Infinite extent for field "value": [Infinity, -Infinity]',
 }
 
 

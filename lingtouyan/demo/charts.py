@@ -217,7 +217,26 @@ def outcome_spec(run: pd.DataFrame, reference: pd.DataFrame | None, lang: str, s
         datasets[f"p{i}_run"] = _line_records(panel, run, lang)
         datasets.update({f"p{i}_ref": fixed[i][0], f"p{i}_target": fixed[i][1]})
     spec["datasets"] = datasets
+    empty = {f"p{i}_run" for i in range(len(PANELS)) if not datasets[f"p{i}_run"]}
+    if empty:
+        spec["vconcat"] = _without_layers(spec["vconcat"], empty)
     return spec
+
+
+def _without_layers(node, names: set[str]):
+    """``node`` (a part of a spec) without the layers named in ``names``; the template is not changed.
+
+    A line with no value yet (before the first month, or a sum that starts
+    in 2009) is left out of its panel: Vega warns of an empty scale domain.
+    """
+    if isinstance(node, list):
+        return [_without_layers(n, names) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _without_layers(v, names) if k in ("vconcat", "hconcat") else v for k, v in node.items()}
+    if "layer" in node:
+        out["layer"] = [layer for layer in node["layer"] if layer.get("name") not in names]
+    return out
 
 
 _fixed_cache: dict[tuple[int, str], tuple] = {}
