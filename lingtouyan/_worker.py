@@ -141,17 +141,6 @@ def _set_job(config: Any, job: dict[str, Any]) -> str:
     return output_dir
 
 
-def job_config(job: dict[str, Any]) -> Any:
-    """The job's whole config, as Hydra would give it (a fresh copy; for inspection and tests)."""
-    from omegaconf import OmegaConf
-
-    config = copy.deepcopy(_base(*job["base"]).config)
-    for key, value in job["set"]:
-        OmegaConf.update(config, key, value, merge=True)
-    _set_job(config, job)
-    return config
-
-
 class _SnapshotDumper(_YAML_DUMPER):  # type: ignore[misc, valid-type]
     """OmegaConf's YAML dumper (strings that read as other types are quoted) on libyaml."""
 
