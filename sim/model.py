@@ -40,7 +40,7 @@ from sim.party_education import PartyEducation
 from sim.policies import CHANNELS, Policy
 from sim.post import PostValue
 from sim.promotion import PromotionRound
-from sim.regions import RegionalOutcomes
+from sim.regions import NoRegionalOutcomes, RegionalOutcomes
 from sim.seats import Seats
 from sim.streams import Streams
 from sim.timeline import format_month, month_of_year, parse_month, year_of
@@ -64,6 +64,8 @@ class VillageModel(mesa.Model):
         calibration: ``"default"`` applies ``sim/data/calibrated.yaml``; None the files'
             own values; or a path to another calibrated file.
         seed: Seed of every random stream.
+        regions: Also collect the outcomes by region and province (:mod:`sim.regions`) for
+            ``outcomes(regions=True)``; off by default (it costs about 2% of a run).
         **levers: Flat lever changes, e.g. ``pay_floor_multiple=1.2`` (for ``mesa.batch_run``).
 
     Raises:
@@ -73,7 +75,8 @@ class VillageModel(mesa.Model):
     def __init__(self, scale: float = 0.01, start: str = "2008-01", end: str = "2012-12",
                  scenario: str = "as_reported", policy: Mapping[str, Any] | None = None,
                  params: Mapping[str, Any] | None = None, run_id: str | None = None,
-                 calibration: str | None = "default", *, seed: int = 0, **levers: Any) -> None:
+                 calibration: str | None = "default", *, seed: int = 0, regions: bool = False,
+                 **levers: Any) -> None:
         config = resolve(scale=scale, start=start, end=end, scenario=scenario, seed=seed,
                          policy=policy, params=params, flat_levers=levers, calibration=calibration)
         super().__init__(seed=config.seed)
@@ -113,7 +116,7 @@ class VillageModel(mesa.Model):
         self.flows: dict[str, float] = {}
         self._views: dict[tuple[str, int], mesa.Agent] = {}
         self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters())
-        self.regional = RegionalOutcomes(w)
+        self.regional = RegionalOutcomes(w) if regions else NoRegionalOutcomes()
 
     # ----------------------------------------------------------------- schedule
     def step(self) -> None:
@@ -250,7 +253,8 @@ class VillageModel(mesa.Model):
 
         With ``regions``, a ``region`` column follows ``measure``: ``national`` for the
         national rows (the same values), then ``east``, ``central``, ``west`` and each
-        province for the measures of :data:`sim.regions.MEASURES`.
+        province for the measures of :data:`sim.regions.MEASURES` (the model must be
+        built with ``regions=True``; otherwise a ConfigError says so).
         """
         wide = self.datacollector.get_model_vars_dataframe()
         dates = [format_month(m) for m in range(self.start, self.start + len(wide))]

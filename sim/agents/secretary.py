@@ -153,9 +153,6 @@ class Secretaries:
         hazard = monthly_hazard(quit_probability(relative_value[maybe], intercept, slope))
         return maybe[(u < hazard) & self.filled[maybe]]
 
-    #: The rule's former name (it returns the quitters, not the stayers).
-    decide_to_stay = draw_quits
-
     def leave_normally(self, retirement_age: float, rng: np.random.Generator) -> np.ndarray:
         """Retire at ``retirement_age`` or leave for health (normal departure, L27).
 
