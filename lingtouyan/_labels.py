@@ -123,6 +123,22 @@ MEASURES: dict[str, tuple[str, str, str]] = {
                                                  "所有县建立离任补助的省份", "provinces"),
     "provinces_all_counties_other_cadre_pay": ("Provinces where every county pays other cadres",
                                                "所有县统筹其他村干部报酬的省份", "provinces"),
+    "provinces_listed_all_counties_pay_floor": (
+        "Provinces listed in L20 as paying the floor in every county that do", "L20所列全部兑现省份中全部兑现的省份",
+        "provinces"),
+    "provinces_listed_all_counties_pension": (
+        "Provinces listed in L27 as insuring in every county that do", "L27所列全部办理养老保险省份中全部办理的省份",
+        "provinces"),
+    "provinces_listed_all_counties_departure_subsidy": (
+        "Provinces listed in L27 as subsidising departures in every county that do",
+        "L27所列全部落实离任补助省份中全部落实的省份", "provinces"),
+    "county_share_pay_floor_other_provinces": ("Counties paying the floor, provinces not listed in L20",
+                                               "L20未列省份中落实基本报酬的县比例", "share"),
+    "county_share_pension_other_provinces": ("Counties insuring secretaries, provinces not listed in L27",
+                                             "L27未列省份中办理养老保险的县比例", "share"),
+    "county_share_departure_subsidy_other_provinces": (
+        "Counties with a departure subsidy, provinces not listed in L27", "L27未列省份中建立离任补助的县比例",
+        "share"),
     "cgvo_in_post": ("CGVOs in post", "在岗大学生村官", "thousand_people"),
     "cgvo_recruited_cumulative": ("CGVOs recruited since 2008", "累计选聘大学生村官",
                                   "thousand_people"),

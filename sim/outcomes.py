@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.adoption import COMPLETE_LISTS
 from sim.agents.cgvo import ROLE, ROUTES
 from sim.agents.enterprise import JOINT, OWN
 from sim.agents.secretary import ORIGIN
@@ -99,8 +100,16 @@ def _county_reporters() -> dict[str, Callable]:
     def complete(element):
         return lambda m: float(m.counties.provinces_complete(element))
 
+    def listed_complete(element):
+        return lambda m: float(m.world.reported_lists.listed_complete(element))
+
+    def other_share(element):
+        return lambda m: m.world.reported_lists.other_share(element)
+
     return {**{f"county_share_{e}": share(e) for e in ELEMENTS},
-            **{f"provinces_all_counties_{e}": complete(e) for e in ELEMENTS}}
+            **{f"provinces_all_counties_{e}": complete(e) for e in ELEMENTS},
+            **{f"provinces_listed_all_counties_{e}": listed_complete(e) for e in COMPLETE_LISTS},
+            **{f"county_share_{e}_other_provinces": other_share(e) for e in COMPLETE_LISTS}}
 
 
 def _cgvo_reporters() -> dict[str, Callable]:

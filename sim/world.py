@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.adoption import ReportedLists
 from sim.agents.structure import Counties, Economy, Provinces, Villages, load_province_table
 from sim.parameters import ParameterSet
 from sim.policies import Policy
@@ -37,6 +38,7 @@ class World:
         basic_pay: Basic pay of each village's secretary post (yuan/year).
         pay: Total pay of the post at the sitting secretary's last score (yuan/year).
         first_secretary_present: A first secretary serves in the village.
+        reported_lists: The model's provinces against the lists of L20 and L27 (:mod:`sim.adoption`).
     """
 
     def __init__(self, params: ParameterSet, policy: Policy, scale: float, start: int,
@@ -58,6 +60,7 @@ class World:
         ) ** p.value("enterprise.province_income_elasticity")
         self.enterprise_share = share / share.sum()
         self.package_in_effect = policy.yiding_sanyou.apply(start)
+        self.reported_lists = ReportedLists(self.provinces, self.counties)
 
     def begin_month(self, month: int, rng: np.random.Generator) -> bool:
         """Move incomes (yearly) and let counties implement the package's elements (§7.1, §7.2).
