@@ -1,4 +1,20 @@
-"""Two-level adoption of 一定三有: the province lists the reports print (docs/ODD.md §4.11, §7.2).
+"""Two-level adoption of 一定三有: provinces' documents, and the province lists (docs/ODD.md §7.2, §4.11).
+
+The central opinion of 2009 (L12) reached counties through the provinces:
+each province issued its own document, set the funding channel (L20, L27)
+and pushed its counties to implement (抓好政策兑现落实, L20). Two province
+properties set here shape every county's hazard (:meth:`Counties.implement
+<sim.agents.structure.Counties.implement>`):
+
+- the month its document comes into force: the package's start plus a lag
+  drawn once per province (exponential, mean ``province.document_lag_months``);
+  before it, the province's counties adopt only at the background rate;
+- its push: a multiplier of its counties' adoption rates under the document,
+  drawn once per province (log-normal, mean one, log-s.d.
+  ``province.push_sigma``), which makes counties of a province move together.
+
+Both are drawn from the stream ``province.documents`` when the world is
+built; no other process reads that stream.
 
 R1 says not only what share of the nation's counties implement each element
 (L16) but which provinces implement it in every county and at what rate the
@@ -19,6 +35,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.datafiles import load_province_table
+from sim.parameters import ParameterSet
+from sim.streams import normal_from_uniform
 
 #: The provinces each report line names as implementing an element in every county, as printed.
 COMPLETE_LISTS: dict[str, tuple[str, ...]] = {
@@ -76,3 +94,37 @@ class ReportedLists:
         """Share of counties implementing ``element`` in the provinces not on its list."""
         other = self._other_counties[element]
         return float(self._counties.implemented[element][other].mean())
+
+
+class ProvinceDocuments:
+    """Each province's document implementing the 2009 opinion: when it is in force, and its push.
+
+    Args:
+        n_provinces: Number of provinces.
+        params: World parameters (``province.document_lag_months``, ``province.push_sigma``).
+        rng: The stream ``province.documents``.
+
+    Attributes:
+        lag: Months from the package's start until the province's document is in force.
+        push: Multiplier of the province's counties' adoption rates under its document (mean 1).
+        in_force: Whether each province's document is in force this month (set by :meth:`update`).
+    """
+
+    def __init__(self, n_provinces: int, params: ParameterSet, rng: np.random.Generator) -> None:
+        u = rng.random((2, n_provinces))
+        mean_lag = params.value("province.document_lag_months")
+        self.lag = np.floor(-mean_lag * np.log1p(-u[0])).astype(np.int64)
+        sigma = params.value("province.push_sigma")
+        self.push = np.exp(sigma * normal_from_uniform(u[1]) - sigma**2 / 2)
+        self.in_force = np.zeros(n_provinces, bool)
+
+    def update(self, month: int, package) -> np.ndarray:
+        """Which provinces' documents are in force in ``month`` under the package lever ``package``.
+
+        A document is in force while the package is, from the package's start
+        plus the province's lag (``package.apply`` of the month ``lag`` months
+        earlier).
+        """
+        in_force = package.apply(month)
+        self.in_force = np.array([in_force and package.apply(month - int(lag)) for lag in self.lag])
+        return self.in_force

@@ -109,7 +109,8 @@ def _county_reporters() -> dict[str, Callable]:
     return {**{f"county_share_{e}": share(e) for e in ELEMENTS},
             **{f"provinces_all_counties_{e}": complete(e) for e in ELEMENTS},
             **{f"provinces_listed_all_counties_{e}": listed_complete(e) for e in COMPLETE_LISTS},
-            **{f"county_share_{e}_other_provinces": other_share(e) for e in COMPLETE_LISTS}}
+            **{f"county_share_{e}_other_provinces": other_share(e) for e in COMPLETE_LISTS},
+            "provinces_documented": lambda m: float(m.world.documents.in_force.sum())}
 
 
 def _cgvo_reporters() -> dict[str, Callable]:
