@@ -123,6 +123,12 @@ MEASURES: dict[str, tuple[str, str, str]] = {
                                                  "所有县建立离任补助的省份", "provinces"),
     "provinces_all_counties_other_cadre_pay": ("Provinces where every county pays other cadres",
                                                "所有县统筹其他村干部报酬的省份", "provinces"),
+    "secretary_honours_per_month": ("Secretaries honoured at provincial level or above", "受省级以上表彰的村党支部书记",
+                                    "per_month"),
+    "secretary_nominations_per_month": ("Secretaries nominated as delegates, deputies or CPPCC members",
+                                        "被推荐为两代表一委员的村党支部书记", "per_month"),
+    "secretaries_holding_seats": ("Serving secretaries who are delegates, deputies or CPPCC members",
+                                  "任两代表一委员的在任村党支部书记", "thousand_people"),
     "provinces_documented": ("Provinces whose own document is in force", "本省文件已施行的省份", "provinces"),
     "provinces_listed_all_counties_pay_floor": (
         "Provinces listed in L20 as paying the floor in every county that do", "L20所列全部兑现省份中全部兑现的省份",

@@ -24,6 +24,7 @@ from sim.policies import CHANNELS
 FLOWS = (
     "secretary_quits", "secretary_quits_age55plus", "secretary_normal_departures",
     "secretary_removals", "secretary_lost_elections", "secretary_entrants",
+    "secretary_honours", "secretary_nominations",
     *(f"promotions_{c}" for c in CHANNELS),
     "cgvo_applicants", "cgvo_recruits", "cgvo_ventures_started", "cgvo_committee_wins",
     "enterprise_admissions", "enterprise_orgs_formed", "party_admissions_rural",
@@ -38,6 +39,8 @@ _REPORTED_FLOWS = {
     "secretary_removals": "secretary_removals_per_month",
     "secretary_lost_elections": "secretary_lost_elections_per_month",
     "secretary_entrants": "secretary_entrants_per_month",
+    "secretary_honours": "secretary_honours_per_month",
+    "secretary_nominations": "secretary_nominations_per_month",
     **{f"promotions_{c}": f"promotions_{c}_per_month" for c in CHANNELS},
     "cgvo_applicants": "cgvo_applicants_per_month",
     "cgvo_recruits": "cgvo_recruits_per_month",
@@ -85,6 +88,8 @@ def _secretary_reporters() -> dict[str, Callable]:
                                                          m.secretaries.filled),
         "secretary_pay_yuan_per_year": lambda m: _mean(m.pay, m.secretaries.filled),
         "secretary_post_value_yuan_per_year": lambda m: _mean(m.post_value, m.secretaries.filled),
+        "secretaries_holding_seats": lambda m: float(m.political.holding(m.month, m.secretaries).sum()
+                                                     * m.weight),
         "secretary_entrant_age_years": lambda m: _mean(m.secretaries.age - m.secretaries.tenure,
                                                        recent(m)),
         "secretary_entrant_college_share": lambda m: _mean(m.secretaries.college, recent(m)),
