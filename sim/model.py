@@ -38,6 +38,7 @@ from sim.development import VillageDevelopment
 from sim.elections import Elections
 from sim.party_education import PartyEducation
 from sim.policies import CHANNELS, Policy
+from sim.political import PoliticalIncentives
 from sim.post import PostValue
 from sim.promotion import PromotionRound
 from sim.regions import NoRegionalOutcomes, RegionalOutcomes
@@ -103,6 +104,7 @@ class VillageModel(mesa.Model):
         self.cgvo_programme.seed_initial(self.start, s("build.cgvos"))
         self.promotion = PromotionRound(p, self.policy, w)
         self.post = PostValue(p, self.policy, w, self.promotion)
+        self.political = PoliticalIncentives(p, w.villages.province, len(w.provinces))
         self.elections = Elections(p, w, self.villagers, self.secretaries, self.cgvos, self.seats, self.post)
         self.fiscal = FiscalCosts(p, self.policy, w)
         self.development = VillageDevelopment(p, len(w.villages))
@@ -132,7 +134,7 @@ class VillageModel(mesa.Model):
         3. secretaries age, retire normally (departure payments join the fiscal
            bill), and decide to stay or quit on the value of the post;
         4. in the assessment month the annual assessment sets scores and removes
-           failures; in the training month serving secretaries are trained;
+           failures, and provinces honour and nominate the best-scored; in the training month serving secretaries are trained;
         5. in the promotion month the three channels take their winners;
         6. in village election years, committee elections (secretaries face
            challengers, CGVOs win committee seats); every month, by-elections
@@ -184,6 +186,9 @@ class VillageModel(mesa.Model):
             removed = np.flatnonzero(self.policy.assessment.apply(score, secs.filled))
             flows["secretary_removals"] = len(removed) * self.weight
             self.seats.vacate(removed)
+            honoured, nominated = self.political.award(month, secs, s("secretary.political"))
+            flows["secretary_honours"] = len(honoured) * self.weight
+            flows["secretary_nominations"] = len(nominated) * self.weight
         if moy == int(p.value("secretary.training_month")):
             self.policy.training.apply(secs)
         if moy == int(p.value("secretary.promotion_month")):                                 # 5

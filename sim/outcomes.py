@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.adoption import COMPLETE_LISTS
 from sim.agents.cgvo import ROLE, ROUTES
 from sim.agents.enterprise import JOINT, OWN
 from sim.agents.secretary import ORIGIN
@@ -27,6 +28,7 @@ from sim.policies.delegates import LEVELS as CONGRESS_LEVELS
 FLOWS = (
     "secretary_quits", "secretary_quits_age55plus", "secretary_normal_departures",
     "secretary_removals", "secretary_lost_elections", "secretary_entrants",
+    "secretary_honours", "secretary_nominations",
     *(f"promotions_{c}" for c in CHANNELS),
     "cgvo_applicants", "cgvo_recruits", "cgvo_ventures_started", "cgvo_committee_wins",
     "enterprise_admissions", "enterprise_orgs_formed", "party_admissions_rural",
@@ -41,6 +43,8 @@ _REPORTED_FLOWS = {
     "secretary_removals": "secretary_removals_per_month",
     "secretary_lost_elections": "secretary_lost_elections_per_month",
     "secretary_entrants": "secretary_entrants_per_month",
+    "secretary_honours": "secretary_honours_per_month",
+    "secretary_nominations": "secretary_nominations_per_month",
     **{f"promotions_{c}": f"promotions_{c}_per_month" for c in CHANNELS},
     "cgvo_applicants": "cgvo_applicants_per_month",
     "cgvo_recruits": "cgvo_recruits_per_month",
@@ -88,6 +92,8 @@ def _secretary_reporters() -> dict[str, Callable]:
                                                          m.secretaries.filled),
         "secretary_pay_yuan_per_year": lambda m: _mean(m.pay, m.secretaries.filled),
         "secretary_post_value_yuan_per_year": lambda m: _mean(m.post_value, m.secretaries.filled),
+        "secretaries_holding_seats": lambda m: float(m.political.holding(m.month, m.secretaries).sum()
+                                                     * m.weight),
         "secretary_entrant_age_years": lambda m: _mean(m.secretaries.age - m.secretaries.tenure,
                                                        recent(m)),
         "secretary_entrant_college_share": lambda m: _mean(m.secretaries.college, recent(m)),
@@ -103,8 +109,17 @@ def _county_reporters() -> dict[str, Callable]:
     def complete(element):
         return lambda m: float(m.counties.provinces_complete(element))
 
+    def listed_complete(element):
+        return lambda m: float(m.world.reported_lists.listed_complete(element))
+
+    def other_share(element):
+        return lambda m: m.world.reported_lists.other_share(element)
+
     return {**{f"county_share_{e}": share(e) for e in ELEMENTS},
-            **{f"provinces_all_counties_{e}": complete(e) for e in ELEMENTS}}
+            **{f"provinces_all_counties_{e}": complete(e) for e in ELEMENTS},
+            **{f"provinces_listed_all_counties_{e}": listed_complete(e) for e in COMPLETE_LISTS},
+            **{f"county_share_{e}_other_provinces": other_share(e) for e in COMPLETE_LISTS},
+            "provinces_documented": lambda m: float(m.world.documents.in_force.sum())}
 
 
 def _cgvo_reporters() -> dict[str, Callable]:
