@@ -23,8 +23,8 @@ delegates do:
 
 The activity rates are assumed; the comparison with R5's flows (L375-L393)
 tests the one rule across the three levels (docs/CASES.md). The module has
-no random draws (the choice of delegates is by ability) and changes no
-other outcome.
+no random draws (the choice of CGVO delegates is by ability) and changes no
+other outcome: it reads the secretaries' seats, it does not assign them.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ import numpy as np
 from sim.parameters import ParameterSet
 from sim.policies import Policy
 from sim.policies.delegates import LEVELS
+from sim.political import PoliticalIncentives
 from sim.timeline import month_of_year, parse_month
 
 #: What delegates do, in the order of the outcome table.
@@ -63,17 +64,21 @@ class Delegates:
     Attributes:
         units: ``{level: {institution: units that have it}}`` this month.
         flows: ``{f"{activity}_{level}": acts this month}`` (national).
-        secretary_delegate: Village posts whose secretary is a county delegate (the
-            ``entered`` month of the secretary chosen, or -1).
         cgvo_delegate: CGVO rows chosen as county delegates.
+
+    Args:
+        params: World parameters (``delegates.*``).
+        policy: The levers (``policy.delegates``).
+        seats: Who among the village secretaries holds a seat (:class:`sim.political.PoliticalIncentives`).
     """
 
-    def __init__(self, params: ParameterSet, policy: Policy, n_villages: int) -> None:
+    def __init__(self, params: ParameterSet, policy: Policy, seats: PoliticalIncentives) -> None:
         self._p = params
         self._policy = policy
+        self._seats = seats
+        self._month = -1
         self.units: dict[str, dict[str, float]] = {}
         self.flows: dict[str, float] = {}
-        self.secretary_delegate = np.full(n_villages, -1, np.int64)
         self.cgvo_delegate = np.zeros(0, np.int64)
         self._survey = parse_month(params.value("delegates.survey_month"))
         self._congress = {level: parse_month(params.value(f"delegates.congress_month.{level}"))
@@ -83,9 +88,10 @@ class Delegates:
         """Absolute month of the level's congress of the 2011-12 round."""
         return self._congress[level]
 
-    def step(self, month: int, secretaries, cgvos, scale: float) -> dict[str, float]:
-        """One month: institutions, delegates' acts, and (at the county congress) the seats of village cadres."""
+    def step(self, month: int, cgvos, scale: float) -> dict[str, float]:
+        """One month: institutions, delegates' acts, and (at the county congress) the seats of CGVOs."""
         p, pol = self._p, self._policy.delegates
+        self._month = month
         progress = pol.progress(month, self._survey)
         flows = {}
         for level in LEVELS:
@@ -108,31 +114,25 @@ class Delegates:
                 sessions = min(units["standing"], units["proposal"])  # the yearly session of 常任制
             flows[f"proposals_{level}"] = seats * p.value("delegates.proposals_per_session") * sessions
         if pol.enabled and month == self.congress_month("county"):
-            self._choose_village_cadres(secretaries, cgvos, scale)
+            self._choose_cgvos(cgvos, scale)
         self.flows = flows
         return flows
 
-    def _choose_village_cadres(self, secretaries, cgvos, scale: float) -> None:
-        """County delegate seats for the most able village secretaries and CGVO members in post.
+    def _choose_cgvos(self, cgvos, scale: float) -> None:
+        """County delegate seats for the most able CGVO members in post.
 
         Every county elects its delegates, whether or not it has the working rules; the
-        national seats × the share for each group × ``scale`` go to the simulated ones.
+        national seats × the CGVOs' share × ``scale`` go to the simulated ones.
         """
         p = self._p
         county_seats = p.value("delegates.per_congress.county") * p.value("delegates.county_units")
-        k = round(county_seats * p.value("delegates.secretary_seat_share") * scale)
-        serving = np.flatnonzero(secretaries.filled)
-        best = serving[np.argsort(-secretaries.ability[serving], kind="stable")[:k]]
-        self.secretary_delegate[:] = -1
-        self.secretary_delegate[best] = secretaries.entered[best]
         k = round(county_seats * p.value("delegates.cgvo_seat_share") * scale)
         members = np.flatnonzero(cgvos.in_post & cgvos.party)
         self.cgvo_delegate = members[np.argsort(-cgvos.ability[members], kind="stable")[:k]]
 
     def secretaries_as_delegates(self, secretaries) -> int:
-        """Sitting secretaries who are county delegates (simulated units)."""
-        chosen = self.secretary_delegate >= 0
-        return int((chosen & secretaries.filled & (secretaries.entered == self.secretary_delegate)).sum())
+        """Sitting secretaries who are county delegates this month: those holding a seat (simulated units)."""
+        return int(self._seats.holding(self._month, secretaries).sum())
 
     def cgvos_as_delegates(self, cgvos) -> int:
         """CGVOs in post who are county delegates (simulated units)."""

@@ -111,7 +111,7 @@ class VillageModel(mesa.Model):
         self.party_education = PartyEducation(p, self.policy, len(w.villages), len(self.villagers),
                                               s("build.remote_sites"))
         self.communities = Communities(p, self.policy, w.provinces, config.scale, self.start, s)
-        self.delegates = Delegates(p, self.policy, len(w.villages))
+        self.delegates = Delegates(p, self.policy, self.political)
         self.governance = VillageGovernance(p, self.policy, len(w.villages), s("build.governance"))
         w.refresh(self.start, self.secretaries)
         self.promotion.refresh(year_of(self.start), w.package_in_effect, self.secretaries)
@@ -134,7 +134,9 @@ class VillageModel(mesa.Model):
         3. secretaries age, retire normally (departure payments join the fiscal
            bill), and decide to stay or quit on the value of the post;
         4. in the assessment month the annual assessment sets scores and removes
-           failures, and provinces honour and nominate the best-scored; in the training month serving secretaries are trained;
+           failures, and provinces honour and nominate the best-scored to
+           seats (§7.20); in the training month serving secretaries are
+           trained;
         5. in the promotion month the three channels take their winners;
         6. in village election years, committee elections (secretaries face
            challengers, CGVOs win committee seats); every month, by-elections
@@ -146,9 +148,10 @@ class VillageModel(mesa.Model):
            in the training month) and build remote-education sites; urban
            communities move through their month (§7.20: 三有一化 elements,
            secretaries valued by the village rules, graduates, grid work);
-           party-congress delegates act, and the county congress seats village
-           secretaries and CGVOs (§7.21); villages take up 四议两公开 and open
-           party affairs, faster under abler secretaries (§7.22);
+           party-congress delegates act, and the county congress seats CGVOs
+           (the secretaries among its delegates are those holding a seat
+           from step 4; §7.21); villages take up 四议两公开 and open party
+           affairs, faster under abler secretaries (§7.22);
         8. enterprises gain members, receive instructors and organise;
         9. the fiscal cost of each lever is accounted, and the data
            collector records the month.
@@ -211,7 +214,7 @@ class VillageModel(mesa.Model):
             flows[name] = count * self.weight
         self.party_education.step(month, secs, self.cgvos, self.villagers, admitted)
         self.communities.step(month)
-        self.delegates.step(month, secs, self.cgvos, self.scale)
+        self.delegates.step(month, self.cgvos, self.scale)
         self.governance.step(month, secs, s("democracy.village"))
         self._enterprises(month)                                                             # 8
         self._develop()

@@ -17,6 +17,10 @@ secretaries), and the best scores win (ties to the lower row). A seat stays
 with the person: it is no longer counted once the post changes hands. What
 the chance of these is worth to a holder enters the value of the post in
 :func:`sim.post.political_value`.
+
+:meth:`PoliticalIncentives.holding` is the one record of which secretaries
+hold a seat: the village secretaries among the county party-congress
+delegates of :mod:`sim.delegates` (R5) are these seat holders.
 """
 
 from __future__ import annotations

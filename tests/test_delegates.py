@@ -12,13 +12,14 @@ from sim.errors import ConfigError
 from sim.model import VillageModel
 from sim.parameters import load_levers, load_world_parameters
 from sim.policies import Policy
+from sim.political import PoliticalIncentives
 from sim.timeline import parse_month
 from tests.conftest import run_table
 
 PARAMS = load_world_parameters().with_values({"delegates": {
     "per_congress": {"province": 10, "prefecture": 10, "county": 10}, "contacts_per_year": 12.0,
     "motions_per_year": 6.0, "proposals_per_session": 0.5, "liaison_multiple": 2.0,
-    "secretary_seat_share": 0.1, "cgvo_seat_share": 0.1, "county_units": 20,
+    "cgvo_seat_share": 0.1, "county_units": 20,
     "congress_month": {"county": "2011-06"}}}, "param")
 POLICY = Policy.from_levers(load_levers().with_values({"delegates": {
     "start": "2008-01", "supporting_systems": {"province": 2, "prefecture": 4, "county": 8},
@@ -45,8 +46,13 @@ def test_counts_grow_linearly_to_the_survey():
 
 
 def _secretaries(n=10):
-    return SimpleNamespace(filled=np.ones(n, bool), ability=np.arange(n, dtype=float),
+    return SimpleNamespace(filled=np.ones(n, bool), score=np.arange(n, dtype=float),
                            entered=np.arange(n) + 100)
+
+
+def _delegates(n=10):
+    """Delegates reading the seats of one province of ``n`` villages."""
+    return Delegates(PARAMS, POLICY, PoliticalIncentives(PARAMS, np.zeros(n, np.int64), 1))
 
 
 def _cgvos():
@@ -55,8 +61,8 @@ def _cgvos():
 
 
 def test_a_month_between_congresses_by_hand():
-    d = Delegates(PARAMS, POLICY, 10)
-    flows = d.step(parse_month("2012-07"), _secretaries(), _cgvos(), scale=1.0)   # all counts reached
+    d = _delegates()
+    flows = d.step(parse_month("2012-07"), _cgvos(), scale=1.0)   # all counts reached
     # counties: 10 delegates, 8 with rules of which 4 with an office (x2): 10 x (4 + 8) = 120 x rate / 12
     assert flows["contacts_county"] == pytest.approx(120 * 12.0 / 12)
     assert flows["motions_county"] == pytest.approx(120 * 6.0 / 12)
@@ -64,29 +70,39 @@ def test_a_month_between_congresses_by_hand():
     assert flows["contacts_province"] == pytest.approx(10 * (1 + 2 * 1) * 12.0 / 12)
 
 
-def test_the_congress_month_has_proposals_and_seats_the_village_cadres():
-    d = Delegates(PARAMS, POLICY, 10)
-    secs, cgvos = _secretaries(), _cgvos()
+def test_the_congress_month_has_proposals_and_seats_the_cgvos():
+    d = _delegates()
+    cgvos = _cgvos()
     month = parse_month("2011-06")
-    flows = d.step(month, secs, cgvos, scale=1.0)
+    flows = d.step(month, cgvos, scale=1.0)
     progress = POLICY.delegates.progress(month, parse_month("2012-06"))
     assert flows["proposals_county"] == pytest.approx(10 * 0.5 * 6 * progress)
     assert flows["contacts_county"] == 0.0                           # delegates sit in congress
-    # 10 delegates x 20 counties x 0.1 = 20 seats for secretaries: all 10, most able first
-    assert d.secretaries_as_delegates(secs) == 10
-    # 20 seats for CGVOs: the members in post, rows 0 and 2
+    # 10 delegates x 20 counties x 0.1 = 20 seats for CGVOs: the members in post, rows 0 and 2
     assert sorted(d.cgvo_delegate.tolist()) == [0, 2]
     assert d.cgvos_as_delegates(cgvos) == 2
-    secs.entered[3] = 999                                            # a new secretary in village 3
-    assert d.secretaries_as_delegates(secs) == 9
+
+
+def test_the_secretaries_among_the_delegates_are_those_holding_a_seat():
+    politics = PoliticalIncentives(PARAMS, np.zeros(10, np.int64), 1)
+    d = Delegates(PARAMS, POLICY, politics)
+    secs = _secretaries()
+    month = parse_month("2011-06")
+    d.step(month, _cgvos(), scale=1.0)
+    assert d.secretaries_as_delegates(secs) == 0                     # no one nominated yet
+    # 0.02 x 10 serving + u 0.9 -> 1 seat, for the best score (village 9).
+    politics.award(month, secs, SimpleNamespace(random=lambda shape: np.array([[0.0], [0.9]])))
+    assert d.secretaries_as_delegates(secs) == 1
+    secs.entered[9] = month                                          # a new secretary in village 9
+    assert d.secretaries_as_delegates(secs) == 0
 
 
 def test_standing_congress_counties_hold_a_session_every_year():
-    d = Delegates(PARAMS, POLICY, 10)
-    flows = d.step(parse_month("2012-06"), _secretaries(), _cgvos(), scale=1.0)
+    d = _delegates()
+    flows = d.step(parse_month("2012-06"), _cgvos(), scale=1.0)
     assert flows["proposals_county"] == pytest.approx(10 * 0.5 * 2)   # the 2 standing counties
-    assert d.secretaries_as_delegates(_secretaries()) == 0             # no congress: no seats
-    flows = d.step(parse_month("2010-06"), _secretaries(), _cgvos(), scale=1.0)
+    assert d.cgvos_as_delegates(_cgvos()) == 0                         # no congress: no seats
+    flows = d.step(parse_month("2010-06"), _cgvos(), scale=1.0)
     progress = POLICY.delegates.progress(parse_month("2010-06"), parse_month("2012-06"))
     assert flows["proposals_county"] == pytest.approx(10 * 0.5 * 2 * progress)
 
@@ -105,5 +121,13 @@ def test_delegates_change_no_other_outcome():
     np.testing.assert_array_equal(base[others]["value"].to_numpy(), off[~off["measure"].str.startswith(
         "delegate")]["value"].to_numpy())
     last = base[base.date == "2011-12"].set_index("measure")["value"]
-    assert last["delegates_village_secretaries"] > 0
-    assert off[off.measure.str.startswith("delegate")]["value"].abs().sum() == 0
+    assert last["delegates_cgvos"] > 0
+    # One record of seats: the secretaries among the county delegates are those holding a seat
+    # (§7.20), nominated whether or not the tenure system is in force.
+    seated = base[base.measure == "secretaries_holding_seats"]["value"].to_numpy()
+    assert seated[-1] > 0
+    for table in (base, off):
+        np.testing.assert_array_equal(
+            table[table.measure == "delegates_village_secretaries"]["value"].to_numpy(), seated)
+    tenure = off.measure.str.startswith("delegate") & (off.measure != "delegates_village_secretaries")
+    assert off[tenure]["value"].abs().sum() == 0
