@@ -135,7 +135,7 @@ class VillageModel(mesa.Model):
            bill), and decide to stay or quit on the value of the post;
         4. in the assessment month the annual assessment sets scores and removes
            failures, and provinces honour and nominate the best-scored to
-           seats (§7.20); in the training month serving secretaries are
+           seats (§7.23); in the training month serving secretaries are
            trained;
         5. in the promotion month the three channels take their winners;
         6. in village election years, committee elections (secretaries face

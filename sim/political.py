@@ -1,4 +1,4 @@
-"""Political incentives of the post (L24): honours and nomination as 两代表一委员 (docs/ODD.md §7.20).
+"""Political incentives of the post (L24): honours and nomination as 两代表一委员 (docs/ODD.md §7.23).
 
 Besides promotion, R1 lists political incentives that make a good secretary's
 post worth more (L24): honours (评先奖优; Hebei pays 10,000 yuan to a

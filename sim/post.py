@@ -15,7 +15,7 @@ parts the 一定三有 package changes (L6, L16-L27):
   left to serve, so its pull is strongest near retirement (§7.6);
 - political incentives: the chance of being honoured (评先奖优, with Hebei's
   bonus) and of being nominated as 两代表一委员, times what each is worth
-  (L24; §7.20);
+  (L24; §7.23);
 - intrinsic motivation, minus the earnings the post costs: the post keeps its
   holder in the village, so those whose alternative is migrant work forgo
   most (§7.4).
@@ -46,7 +46,7 @@ def post_value(pay, promotion_value, security_value, motivation, forgone, politi
 
 def political_value(honour_share: float, bonus, nomination_share: float, seat_term_years: float,
                     seat_value_multiple: float, income):
-    """Yearly value of the political incentives of the post (yuan; L24, §7.20).
+    """Yearly value of the political incentives of the post (yuan; L24, §7.23).
 
     A year in post brings the chance of an honour, worth the province's bonus
     (``bonus``, yuan), and the chance of a nomination to a seat, worth

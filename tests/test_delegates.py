@@ -123,7 +123,7 @@ def test_delegates_change_no_other_outcome():
     last = base[base.date == "2011-12"].set_index("measure")["value"]
     assert last["delegates_cgvos"] > 0
     # One record of seats: the secretaries among the county delegates are those holding a seat
-    # (§7.20), nominated whether or not the tenure system is in force.
+    # (§7.23), nominated whether or not the tenure system is in force.
     seated = base[base.measure == "secretaries_holding_seats"]["value"].to_numpy()
     assert seated[-1] > 0
     for table in (base, off):

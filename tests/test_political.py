@@ -1,4 +1,4 @@
-"""Political incentives of the post (docs/ODD.md §7.20, L24): hand-computed honours, seats and values."""
+"""Political incentives of the post (docs/ODD.md §7.23, L24): hand-computed honours, seats and values."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ PARAMS = load_world_parameters().with_values({"secretary": {
     "college_wage_premium": 0.5, "promotion_gain_years": 5, "apply_probability": 0.5,
     "promotion_horizon_years": 10, "pre_policy_pay_ratio": 1.0},
     "political": {"honour_share_per_year": 0.0, "nomination_share_per_year": 0.0}}, "param")
-#: The same with the political incentives of L24 (§7.20) at the values of the hand computation.
+#: The same with the political incentives of L24 (§7.23) at the values of the hand computation.
 POLITICAL = PARAMS.with_values({"political": {
     "honour_share_per_year": 0.01, "nomination_share_per_year": 0.02, "seat_term_years": 5,
     "seat_value_income_multiple": 0.3, "honour_bonus_yuan_by_province": {"Hebei": 10000}}}, "param",
@@ -163,7 +163,7 @@ def test_value_of_the_post_by_hand():
     value = post.of(slice(None), np.array([30.0, 30.0]), np.array([5.0, 5.0]), np.zeros(2, bool),
                     np.zeros(2, bool), np.ones(2), pay, basic)
     assert value == pytest.approx([18200 + 7500 + 8000 - 12300] * 2, rel=1e-12)
-    # With the political incentives (§7.20): 0.01 x 10,000 (Hebei) + 0.02 x 5 x 0.3 x 8000 = 100 + 240.
+    # With the political incentives (§7.23): 0.01 x 10,000 (Hebei) + 0.02 x 5 x 0.3 x 8000 = 100 + 240.
     political = _post(world, params=POLITICAL).of(
         slice(None), np.array([30.0, 30.0]), np.array([5.0, 5.0]), np.zeros(2, bool), np.zeros(2, bool),
         np.ones(2), pay, basic)
