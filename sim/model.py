@@ -193,7 +193,7 @@ class VillageModel(mesa.Model):
             flows["secretary_honours"] = len(honoured) * self.weight
             flows["secretary_nominations"] = len(nominated) * self.weight
         if moy == int(p.value("secretary.training_month")):
-            self.policy.training.apply(secs)
+            self.party_education.train_secretaries(month, secs)
         if moy == int(p.value("secretary.promotion_month")):                                 # 5
             for channel, winners in self.promotion.hold(secs, s("secretary.promotion")).items():
                 flows[f"promotions_{channel}"] = len(winners) * self.weight

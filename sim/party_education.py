@@ -83,6 +83,13 @@ class PartyEducation:
         """Villages whose place in the roll-out falls below the year's coverage get a site (kept after)."""
         self.site |= self._order < self._policy.party_education.coverage(year)
 
+    def train_secretaries(self, month: int, secretaries) -> None:
+        """The training month's secretaries' programme: serving secretaries gain ability (L31, L63).
+
+        Each is trained for the ``training`` lever's days.
+        """
+        secretaries.train(self._policy.training.secretary_days_per_year)
+
     def step(self, month: int, secretaries, cgvos, villagers, admitted: float) -> dict[str, float]:
         """One month of training; return the person-times by group (simulated units).
 
