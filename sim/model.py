@@ -135,8 +135,8 @@ class VillageModel(mesa.Model):
            bill), and decide to stay or quit on the value of the post;
         4. in the assessment month the annual assessment sets scores and removes
            failures, and provinces honour and nominate the best-scored to
-           seats (§7.23); in the training month serving secretaries are
-           trained;
+           seats (§7.23); in the training month the serving secretaries the
+           party-education programme reaches are trained;
         5. in the promotion month the three channels take their winners;
         6. in village election years, committee elections (secretaries face
            challengers, CGVOs win committee seats); every month, by-elections
@@ -193,7 +193,7 @@ class VillageModel(mesa.Model):
             flows["secretary_honours"] = len(honoured) * self.weight
             flows["secretary_nominations"] = len(nominated) * self.weight
         if moy == int(p.value("secretary.training_month")):
-            self.policy.training.apply(secs)
+            self.party_education.train_secretaries(month, secs, s("party_education.secretary_reach"))
         if moy == int(p.value("secretary.promotion_month")):                                 # 5
             for channel, winners in self.promotion.hold(secs, s("secretary.promotion")).items():
                 flows[f"promotions_{channel}"] = len(winners) * self.weight
