@@ -117,6 +117,9 @@ def make_factor(key: str, spec: dict) -> Factor:
 def load_factors(path: str | Path | None = None, keys: Sequence[str] | None = None) -> list[Factor]:
     """The factors of ``path`` (default: the shipped ``factors.yaml``), optionally a subset.
 
+    Without ``keys``: every entry but those marked ``sensitivity: false``
+    (declared for the cost curves and the EMA adapter, not varied by default).
+
     Raises:
         ValueError: for a malformed file or entry, or a requested key the file lacks.
     """
@@ -132,6 +135,8 @@ def load_factors(path: str | Path | None = None, keys: Sequence[str] | None = No
             raise ValueError(f"factor {unknown[0]!r} not in {path or FACTORS_FILE.name}; "
                              f"allowed: {', '.join(entries)}")
         entries = {k: entries[k] for k in keys}
+    else:
+        entries = {k: v for k, v in entries.items() if (v or {}).get("sensitivity", True) is not False}
     return [make_factor(k, v or {}) for k, v in entries.items()]
 
 
