@@ -227,9 +227,11 @@ def test_frontier_of_hand_computed_curves():
 def test_cost_curves_start_at_zero_and_price_the_pension():
     res = cost.run_cost(["pension", "instructors"], levels=2, seeds=[0], check_mixes=0, jobs=2, **TINY)
     t = res.curves.set_index(["lever", "value"])
-    assert t.loc[("pension", 0.0), "delta_cost"] == 0.0
-    assert t.loc[("pension", 3000.0), "delta_cost"] > 0.0
-    assert t.loc[("instructors", 800000.0), "enterprise_coverage_share_gain"] > 0.0
+    pension, instructors = (declare(cost.LEVERS[lv]) for lv in ("pension", "instructors"))
+    assert res.meta["levers"]["pension"]["high"] == pension.high
+    assert t.loc[("pension", pension.low), "delta_cost"] == 0.0
+    assert t.loc[("pension", pension.high), "delta_cost"] > 0.0
+    assert t.loc[("instructors", instructors.high), "enterprise_coverage_share_gain"] > 0.0
     # A whole-number lever takes whole values at any number of levels.
     values = cost.lever_values(["instructors"], 7)["instructors"]
     assert (values == np.round(values)).all() and values[1] == 216667.0

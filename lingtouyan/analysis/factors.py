@@ -12,7 +12,9 @@ which kind of unknown drives it.
 analyses and by the EMA Workbench adapter (:mod:`lingtouyan.ema`) alike: the
 factors file's entry where it has one, else the range the leaf declares
 itself (its plausible range, else its calibration search bounds, else its
-allowed range).
+allowed range). What the data files declare (calibrated estimates and their
+standard errors, plausible ranges, bounds) is read by :mod:`lingtouyan.ranges`,
+which the sweeper's parameter draws (:mod:`lingtouyan.designs`) read too.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from lingtouyan.ranges import calibrated_estimate, is_integer, leaf_of, own_range, plausible_range
 
 FACTORS_FILE = Path(__file__).with_name("factors.yaml")
 
@@ -68,32 +72,11 @@ class Factor:
         return np.round(values) if self.integer else values
 
 
-def leaf_of(key: str):
-    """The leaf of an override key in ``sim/data`` (a lever or a world parameter).
-
-    Raises:
-        ValueError: naming the key, if it is neither.
-    """
-    from sim import load_levers, load_world_parameters
-
-    root, _, path = key.partition(".")
-    sets = {"policy": load_levers(), "param": load_world_parameters()}
-    if root not in sets or path not in sets[root]:
-        raise ValueError(f"factor {key!r}: not a lever (policy.*) or parameter (param.*) of sim/data")
-    return sets[root][path]
-
-
 def _calibrated_range(key: str) -> tuple[float, float]:
-    from sim.calibration.calibrated import CALIBRATED_FILE
-    from sim.parameters import read_yaml
-
-    entry = (read_yaml(CALIBRATED_FILE).get("values") or {}).get(key)
-    if not entry or "se" not in entry:
+    estimate = calibrated_estimate(key)
+    if estimate is None:
         raise ValueError(f"factor {key!r}: range calibrated, but sim/data/calibrated.yaml has no se for it")
-    leaf = leaf_of(key)
-    low, high = leaf.bounds
-    value, se = float(entry["value"]), float(entry["se"])
-    return max(low, value - 2 * se), min(high, value + 2 * se)
+    return estimate.range
 
 
 def make_factor(key: str, spec: dict) -> Factor:
@@ -112,10 +95,10 @@ def make_factor(key: str, spec: dict) -> Factor:
     if rng == "calibrated":
         low, high = _calibrated_range(key)
     elif rng == "plausible":
-        declared = getattr(leaf, "plausible", None)
+        declared = plausible_range(key)
         if declared is None:
             raise ValueError(f"factor {key!r}: range plausible, but its leaf declares no plausible range")
-        low, high = map(float, declared)
+        low, high = declared
     elif isinstance(rng, list | tuple) and len(rng) == 2 and all(isinstance(x, int | float) for x in rng):
         low, high = float(rng[0]), float(rng[1])
     else:
@@ -128,12 +111,14 @@ def make_factor(key: str, spec: dict) -> Factor:
                          f"[{allowed[0]}, {allowed[1]}]")
     return Factor(key=key, low=low, high=high, status=leaf.status,
                   kind="lever" if key.startswith("policy.") else "parameter", label=leaf.label,
-                  unit=leaf.unit, reason=reason,
-                  integer=isinstance(leaf.value, int) and not isinstance(leaf.value, bool))
+                  unit=leaf.unit, reason=reason, integer=is_integer(leaf))
 
 
 def load_factors(path: str | Path | None = None, keys: Sequence[str] | None = None) -> list[Factor]:
     """The factors of ``path`` (default: the shipped ``factors.yaml``), optionally a subset.
+
+    Without ``keys``: every entry but those marked ``sensitivity: false``
+    (declared for the cost curves and the EMA adapter, not varied by default).
 
     Raises:
         ValueError: for a malformed file or entry, or a requested key the file lacks.
@@ -150,6 +135,8 @@ def load_factors(path: str | Path | None = None, keys: Sequence[str] | None = No
             raise ValueError(f"factor {unknown[0]!r} not in {path or FACTORS_FILE.name}; "
                              f"allowed: {', '.join(entries)}")
         entries = {k: entries[k] for k in keys}
+    else:
+        entries = {k: v for k, v in entries.items() if (v or {}).get("sensitivity", True) is not False}
     return [make_factor(k, v or {}) for k, v in entries.items()]
 
 
@@ -181,14 +168,12 @@ def declare(key: str, ranges: Mapping[str, Sequence[float]] | None = None,
     entry = ((read_yaml(Path(path) if path else FACTORS_FILE) or {}).get("factors") or {}).get(key)
     if entry:
         return make_factor(key, entry)
-    if getattr(leaf, "plausible", None) is not None:
-        return make_factor(key, {"range": "plausible", "reason": leaf.plausible_reason or "plausible range"})
-    for declared, reason in ((leaf.bounds, "the calibration's search bounds"),
-                             (leaf.allowed, "the range the data file allows")):
-        if declared is not None:
-            return make_factor(key, {"range": [float(x) for x in declared], "reason": reason})
-    raise ValueError(f"factor {key!r}: no range in the factors file and none in sim/data "
-                     "(no plausible range, bounds or allowed range); give one")
+    declared = own_range(key)
+    if declared is None:
+        raise ValueError(f"factor {key!r}: no range in the factors file and none in sim/data "
+                         "(no plausible range, bounds or allowed range); give one")
+    low, high, reason = declared
+    return make_factor(key, {"range": [low, high], "reason": reason})
 
 
 def factor_table(factors: Sequence[Factor]) -> pd.DataFrame:
