@@ -219,8 +219,10 @@ class VillageModel(mesa.Model):
         self.governance.step(month, secs, s("democracy.village"))
         self._enterprises(month)                                                             # 8
         self._develop()
-        self.pipeline.step(self.villagers.admitted * self.weight, self.villagers.age,   # the
-                           self.flows["enterprise_admissions"])                   # national pipeline
+        v = self.villagers                                                           # the national
+        self.pipeline.step(v.admitted * self.weight, v.age, self.flows["enterprise_admissions"],  # pipeline
+                           float(np.multiply(v.applicant, v.weight).sum(dtype=np.float64)),
+                           float(np.multiply(v.activist, v.weight).sum(dtype=np.float64)))
         self.costs = self.fiscal.account(secs, self.cgvos, self.instructor_stock,            # 9
                                          flows["departure_one_off_yuan"])
         self.datacollector.collect(self)

@@ -8,7 +8,10 @@ the admissions since the 17th congress (L921). With no drop-out, Little's
 law turns those into the mean time in each stage: the applicant stock net of
 activists over the yearly admissions is the time before becoming an
 activist, and the activist stock over the admissions is the time as an
-activist (the candidate stage is part of it). These three figures are
+activist (the candidate stage is part of it). The villagers move at their
+own rule's pace, so their stocks and admissions (in the first month) are
+taken off the national figures before the durations are worked out: the
+national stocks then start at the reported ones. These three figures are
 inputs here, so none of them is a target.
 
 Admissions come through five channels, as the reports group them (L893,
@@ -21,7 +24,7 @@ L921):
   (:meth:`sim.agents.enterprise.Enterprises.gain_members`), read as they are.
 - ``students``, ``workers``, ``other`` (organs, institutions, professionals,
   the services): new accounting. Applicants enter at a channel's age
-  profile and move through the stages at the national durations.
+  profile and move through the stages at the durations outside the villages.
 
 The national non-rural inflow of applicants is what the national admissions
 (an input) leave after the rural and enterprise channels' first month: the
@@ -41,7 +44,6 @@ import numpy as np
 
 from sim.errors import ConfigError
 from sim.parameters import ParameterSet
-from sim.timeline import monthly_probability
 
 #: Channels of new accounting (their applicants enter here).
 NEW_CHANNELS = ("students", "workers", "other")
@@ -55,16 +57,26 @@ MIN_AGE, MAX_AGE = 16, 80
 YOUNG_AGE = 35
 
 
-def stage_years(p: ParameterSet) -> dict[str, float]:
-    """Mean years in each stage before full membership, from the national stocks and flow.
+def stage_years(p: ParameterSet, rural_applicants: float = 0.0, rural_activists: float = 0.0,
+                rural_per_year: float = 0.0) -> dict[str, float]:
+    """Mean years in each stage outside the villages, from the national stocks and flow.
 
-    Applicants net of activists over admissions a year; activists over
-    admissions a year, less the candidate stage (which is part of the
-    activists); the candidate stage and the probationary year as set.
+    The villagers' stocks (``rural_applicants`` not yet activists, and
+    ``rural_activists``) and admissions (their own rule, §7.14) are taken
+    off the national figures first (the reported applicants include the
+    activists); what is left moves at these durations:
+    applicants net of activists over admissions a year, activists over
+    admissions a year less the candidate stage (which is part of the
+    activists), then the candidate stage and the probationary year as set.
     """
     per_year = p.value("pipeline.admissions_in_window") / p.value("pipeline.window_months") * 12.0
-    applicants = p.value("pipeline.applicant_stock")
-    activists = p.value("pipeline.activist_stock")
+    per_year -= rural_per_year
+    applicants = p.value("pipeline.applicant_stock") - rural_applicants - rural_activists  # both counted
+    activists = p.value("pipeline.activist_stock") - rural_activists
+    if per_year <= 0 or activists <= 0 or applicants <= activists:
+        raise ConfigError("params.pipeline", "the national stocks and admissions (L921) must exceed "
+                          f"the villagers' own: left {applicants:.4g} applicants, {activists:.4g} "
+                          f"activists, {per_year:.4g} admissions a year")
     candidate = p.value("pipeline.candidate_years")
     activist_years = activists / per_year - candidate
     if activist_years <= 0:
@@ -110,9 +122,8 @@ class Pipeline:
 
     def __init__(self, params: ParameterSet) -> None:
         p = self._p = params
-        self.years = stage_years(p)
+        self._set_years(stage_years(p))  # national, until the first month takes the villagers' off
         new_channel_shares(p)  # fail before the run on shares that do not add up
-        self._leave = np.array([monthly_probability(1.0 / self.years[s]) for s in STAGES])
         n_age = MAX_AGE - MIN_AGE + 1
         self.stock = np.zeros((len(CHANNELS), len(STAGES), n_age))
         self.admitted = np.zeros((len(CHANNELS), n_age))
@@ -120,6 +131,16 @@ class Pipeline:
         self.inflow: np.ndarray | None = None
         self._nonpublic_profile = age_profile(p.value("pipeline.nonpublic.admission_age_mean"),
                                               p.value("pipeline.nonpublic.admission_age_sd"))
+
+    def _set_years(self, years: dict[str, float]) -> None:
+        """Set the durations; a stage is left with probability one over its months.
+
+        A monthly stage with that (geometric) leaving probability holds, in
+        steady state, exactly its inflow times its months: Little's law again,
+        so the stocks start at the reported ones.
+        """
+        self.years = years
+        self._leave = np.array([min(1.0, 1.0 / (12.0 * years[s])) for s in STAGES])
 
     def _new_channel_inflow(self, rural: float, nonpublic: float) -> np.ndarray:
         """Monthly applicants of each new channel by age: the national flow less the two read channels."""
@@ -150,17 +171,28 @@ class Pipeline:
         stock[..., :-1] -= older
         stock[..., 1:] += older
 
-    def step(self, rural_admitted: np.ndarray, rural_age: np.ndarray, nonpublic: float) -> None:
+    def step(self, rural_admitted: np.ndarray, rural_age: np.ndarray, nonpublic: float,
+             rural_applicants: float = 0.0, rural_activists: float = 0.0) -> None:
         """Account one month from the villagers' and enterprises' admissions (national people).
 
         Args:
             rural_admitted: National people admitted this month in each villager row.
             rural_age: Age of each villager row.
             nonpublic: National admissions inside non-public enterprises this month.
+            rural_applicants, rural_activists: The villagers' national stocks (read in
+                the first month, to take them off the national stocks).
         """
         n_age = self.stock.shape[-1]
         rural_by_age = np.bincount(age_bins(rural_age), weights=rural_admitted, minlength=n_age)
         if self.inflow is None:
+            try:
+                self._set_years(stage_years(self._p, rural_applicants, rural_activists,
+                                            12.0 * float(rural_by_age.sum())))
+            except ConfigError:
+                # The villagers alone exceed the national figures (far from the fitted
+                # admission rate): the national durations stay and the new channels get
+                # no applicants (_new_channel_inflow).
+                pass
             self.inflow = self._new_channel_inflow(float(rural_by_age.sum()), nonpublic)
             self._settle(rural_by_age, nonpublic)
         self._advance(rural_by_age, nonpublic)

@@ -9,7 +9,6 @@ from sim.errors import ConfigError
 from sim.model import VillageModel
 from sim.parameters import load_world_parameters
 from sim.pipeline import CHANNELS, MIN_AGE, Pipeline, age_bins, age_profile, stage_years
-from sim.timeline import monthly_probability
 
 #: Round stocks and flows, so every duration is worked out by hand below.
 TOY = load_world_parameters().with_values({"pipeline": {
@@ -32,6 +31,15 @@ def test_durations_from_the_reported_stocks():
     assert years["activist"] + years["candidate"] == pytest.approx(10.531e6 / per_year)  # 3.78
 
 
+def test_the_villagers_own_stocks_come_off_first():
+    """Outside the villages: (3000 - 500 - 200 - (1200 - 200)) / (600 - 100) = 2.6 years as applicant."""
+    years = stage_years(TOY, rural_applicants=500, rural_activists=200, rural_per_year=100)
+    assert years["applicant"] == pytest.approx(1300 / 500)
+    assert years["activist"] == pytest.approx(1000 / 500 - 0.4)
+    with pytest.raises(ConfigError):
+        stage_years(TOY, rural_applicants=2000, rural_activists=1300)
+
+
 def test_age_bins_and_profile():
     assert list(age_bins(np.array([10.0, 30.5, 34.99, 35.0, 120.0]))) == [0, 30 - MIN_AGE, 34 - MIN_AGE,
                                                                            35 - MIN_AGE, 80 - MIN_AGE]
@@ -49,7 +57,7 @@ def test_one_month_by_hand():
     pipe.stock[2, 2, 25 - MIN_AGE] = 100.0           # 100 student candidates aged 25
     rural_admitted = np.array([3.0, 1.0])
     pipe.step(rural_admitted, np.array([30.5, 40.0]), nonpublic=2.0)
-    leave = monthly_probability(1.0 / 0.4)           # candidate hazard, a month
+    leave = 1.0 / (12 * 0.4)                         # candidate stage: left in 4.8 months on average
     assert pipe.admissions("students") == pytest.approx(100.0 * leave)
     assert pipe.admissions("farmers") == pytest.approx(4.0)
     assert pipe.admissions("nonpublic") == pytest.approx(2.0)
@@ -69,12 +77,13 @@ def test_first_month_settles_to_the_national_flow():
     assert pipe.inflow.sum(axis=1) == pytest.approx([17.5, 8.75, 8.75])
     assert pipe.admissions() == pytest.approx(50.0, rel=1e-3)
     stocks = pipe.stocks(rural_applicants=0.0, rural_activists=0.0)
-    # steady state of a monthly stage: inflow over the monthly leaving probability (Little's law,
-    # about half a month longer than the continuous durations); the enterprise channel's 5 a
-    # month by Little's law on the continuous durations: 5 x 12 x (1.6 + 0.4)
-    p_act, p_cand, p_prob = (monthly_probability(1 / d) for d in (1.6, 0.4, 1.0))
-    assert stocks["activists"] == pytest.approx(35 / p_act + 35 / p_cand + 5 * 12 * 2.0, rel=1e-3)
-    assert stocks["probationary"] == pytest.approx(50 / p_prob, rel=1e-3)
+    # The villagers' 120 a year come off: 480 a year move at 1200 / 480 = 2.5 years as
+    # activists and 1800 / 480 = 3.75 as applicants, so (Little's law, the villagers' stocks
+    # being nil here) the stocks start at the reported ones; 50 a month x 12 are probationary.
+    assert pipe.years["activist"] + pipe.years["candidate"] == pytest.approx(2.5)
+    assert stocks["activists"] == pytest.approx(1200, rel=1e-3)
+    assert stocks["applicants"] == pytest.approx(3000, rel=1e-3)
+    assert stocks["probationary"] == pytest.approx(50 * 12 * 1.0, rel=1e-3)
 
 
 @pytest.mark.parametrize(("change", "key"), [
@@ -99,3 +108,15 @@ def test_a_short_run_reuses_the_rural_rule():
     assert ((table["party_admissions_under35_share_national"] > 0)
             & (table["party_admissions_under35_share_national"] < 1)).all()
     assert len(CHANNELS) == 5
+    # the villagers' stocks came off before the durations were set: the national stocks start at L921's
+    assert table["party_applicants_national"].iloc[0] == pytest.approx(21.862e6, rel=1e-3)
+    assert table["party_activists_national"].iloc[0] == pytest.approx(10.531e6, rel=1e-3)
+
+
+def test_villagers_beyond_the_national_flow_still_run():
+    """At the top of its bounds the villagers' rule admits more than the nation: the national durations stay."""
+    pipe = Pipeline(TOY)
+    pipe.step(np.array([80.0]), np.array([30.0]), nonpublic=0.0)    # 960 a year against 600
+    assert pipe.years == stage_years(TOY)
+    assert pipe.inflow.sum() == 0.0
+    assert pipe.admissions() == pytest.approx(80.0)
