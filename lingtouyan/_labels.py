@@ -298,6 +298,23 @@ MEASURES: dict[str, tuple[str, str, str]] = {
     "cost_cgvo_subsidy_yuan_per_year": ("Cost of CGVO subsidies", "大学生村官补贴支出", "cost"),
     "cost_cgvo_training_yuan_per_year": ("Cost of CGVO training", "大学生村官培训支出", "cost"),
     "cost_instructors_yuan_per_year": ("Cost of instructors", "党建指导员支出", "cost"),
+    # the national party pipeline (sim/pipeline.py)
+    "party_admissions_per_month": ("Party admissions, all channels", "全国发展党员", "per_month"),
+    "party_admissions_students_per_month": ("Party admissions of students", "发展学生党员", "per_month"),
+    "party_admissions_workers_per_month": ("Party admissions of workers (outside non-public firms)",
+                                           "发展工人党员（非公企业外）", "per_month"),
+    "party_admissions_other_per_month": ("Party admissions in organs, institutions and services",
+                                         "机关、事业单位等发展党员", "per_month"),
+    "party_admissions_under35_share_national": ("New members under 35 (national)",
+                                                "全国新党员中35岁以下比例", "share"),
+    "party_full_members_made_per_month": ("Probationary members made full members",
+                                          "预备党员转正", "per_month"),
+    "party_applicants_national": ("Applicants to the party (national, activists included)",
+                                  "全国申请入党人数", "million_people"),
+    "party_activists_national": ("Party activists (national, candidates included)",
+                                 "全国入党积极分子", "million_people"),
+    "party_candidates_national": ("Candidates for admission (national)", "全国发展对象", "million_people"),
+    "party_probationary_national": ("Probationary members (national)", "全国预备党员", "million_people"),
 }
 
 #: Levers, parameters and run settings: override key -> (English, Chinese, unit in English, in Chinese).

@@ -37,6 +37,7 @@ from sim.democracy import VillageGovernance
 from sim.development import VillageDevelopment
 from sim.elections import Elections
 from sim.party_education import PartyEducation
+from sim.pipeline import Pipeline
 from sim.policies import CHANNELS, Policy
 from sim.political import PoliticalIncentives
 from sim.post import PostValue
@@ -113,6 +114,7 @@ class VillageModel(mesa.Model):
         self.communities = Communities(p, self.policy, w.provinces, config.scale, self.start, s)
         self.delegates = Delegates(p, self.policy, self.political)
         self.governance = VillageGovernance(p, self.policy, len(w.villages), s("build.governance"))
+        self.pipeline = Pipeline(p)
         w.refresh(self.start, self.secretaries)
         self.promotion.refresh(year_of(self.start), w.package_in_effect, self.secretaries)
         self.flows: dict[str, float] = {}
@@ -152,7 +154,9 @@ class VillageModel(mesa.Model):
            (the secretaries among its delegates are those holding a seat
            from step 4; §7.21); villages take up 四议两公开 and open party
            affairs, faster under abler secretaries (§7.22);
-        8. enterprises gain members, receive instructors and organise;
+        8. enterprises gain members, receive instructors and organise; the
+           national party pipeline counts this month's admissions of every
+           channel by age (§7.24; it reads, never writes);
         9. the fiscal cost of each lever is accounted, and the data
            collector records the month.
         """
@@ -218,6 +222,10 @@ class VillageModel(mesa.Model):
         self.governance.step(month, secs, s("democracy.village"))
         self._enterprises(month)                                                             # 8
         self._develop()
+        v = self.villagers                                                           # the national
+        self.pipeline.step(v.admitted * self.weight, v.age, self.flows["enterprise_admissions"],  # pipeline
+                           float(np.multiply(v.applicant, v.weight).sum(dtype=np.float64)),
+                           float(np.multiply(v.activist, v.weight).sum(dtype=np.float64)))
         self.costs = self.fiscal.account(secs, self.cgvos, self.instructor_stock,            # 9
                                          flows["departure_one_off_yuan"])
         self.datacollector.collect(self)

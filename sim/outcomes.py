@@ -22,6 +22,7 @@ from sim.delegates import ACTIVITIES as DELEGATE_ACTIVITIES
 from sim.party_education import GROUPS as TRAINING_GROUPS
 from sim.policies import CHANNELS
 from sim.policies.community import ELEMENTS as COMMUNITY_ELEMENTS
+from sim.pipeline import reporters as pipeline_reporters
 from sim.policies.delegates import LEVELS as CONGRESS_LEVELS
 
 #: Monthly flows the model records while it schedules (national counts unless the name says).
@@ -337,5 +338,5 @@ def reporters() -> dict[str, Callable]:
         **_enterprise_reporters(), **_villager_reporters(), **_cost_reporters(),
         **_development_reporters(),
         **_party_education_reporters(), **_community_reporters(), **_delegate_reporters(),
-        **_governance_reporters(),
+        **_governance_reporters(), **pipeline_reporters(),
     }

@@ -1,0 +1,122 @@
+"""The national party pipeline (docs/ODD.md §7.24; R11 L893, L921): rules by hand, then a short run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.errors import ConfigError
+from sim.model import VillageModel
+from sim.parameters import load_world_parameters
+from sim.pipeline import CHANNELS, MIN_AGE, Pipeline, age_bins, age_profile, stage_years
+
+#: Round stocks and flows, so every duration is worked out by hand below.
+TOY = load_world_parameters().with_values({"pipeline": {
+    "applicant_stock": 3000, "activist_stock": 1200, "admissions_in_window": 600,
+    "window_months": 12, "candidate_years": 0.4, "probation_years": 1.0, "settle_years": 1,
+    "students": {"share": 0.5}, "workers": {"share": 0.25}}}, "params")
+
+
+def test_stage_durations_by_hand():
+    """600 admissions a year: (3000 - 1200) / 600 = 3 years as applicant; 1200 / 600 - 0.4 = 1.6 as activist."""
+    assert stage_years(TOY) == pytest.approx(
+        {"applicant": 3.0, "activist": 1.6, "candidate": 0.4, "probationary": 1.0})
+
+
+def test_durations_from_the_reported_stocks():
+    """L921: 21.862M applicants, 10.531M activists, 13.228M admissions in 57 months."""
+    per_year = 13.228e6 / 57 * 12                    # 2.785M a year
+    years = stage_years(load_world_parameters())
+    assert years["applicant"] == pytest.approx((21.862e6 - 10.531e6) / per_year)   # 4.07
+    assert years["activist"] + years["candidate"] == pytest.approx(10.531e6 / per_year)  # 3.78
+
+
+def test_the_villagers_own_stocks_come_off_first():
+    """Outside the villages: (3000 - 500 - 200 - (1200 - 200)) / (600 - 100) = 2.6 years as applicant."""
+    years = stage_years(TOY, rural_applicants=500, rural_activists=200, rural_per_year=100)
+    assert years["applicant"] == pytest.approx(1300 / 500)
+    assert years["activist"] == pytest.approx(1000 / 500 - 0.4)
+    with pytest.raises(ConfigError):
+        stage_years(TOY, rural_applicants=2000, rural_activists=1300)
+
+
+def test_age_bins_and_profile():
+    assert list(age_bins(np.array([10.0, 30.5, 34.99, 35.0, 120.0]))) == [0, 30 - MIN_AGE, 34 - MIN_AGE,
+                                                                           35 - MIN_AGE, 80 - MIN_AGE]
+    profile = age_profile(20.0, 1.0)
+    assert profile.sum() == pytest.approx(1.0)
+    assert profile.argmax() == 20 - MIN_AGE
+    assert profile[19 - MIN_AGE] == pytest.approx(profile[21 - MIN_AGE])
+
+
+def test_one_month_by_hand():
+    """Rural and enterprise admissions pass through as they are; new channels move at the stage hazards."""
+    pipe = Pipeline(TOY)
+    n_age = pipe.stock.shape[-1]
+    pipe.inflow = np.zeros((3, n_age))               # no new applicants: only the stock below moves
+    pipe.stock[2, 2, 25 - MIN_AGE] = 100.0           # 100 student candidates aged 25
+    rural_admitted = np.array([3.0, 1.0])
+    pipe.step(rural_admitted, np.array([30.5, 40.0]), nonpublic=2.0)
+    leave = 1.0 / (12 * 0.4)                         # candidate stage: left in 4.8 months on average
+    assert pipe.admissions("students") == pytest.approx(100.0 * leave)
+    assert pipe.admissions("farmers") == pytest.approx(4.0)
+    assert pipe.admissions("nonpublic") == pytest.approx(2.0)
+    assert pipe.admissions() == pytest.approx(6.0 + 100.0 * leave)
+    # the young: 3 rural at 30, the students at 25, nonpublic by its profile (mean 30) below 35
+    np_young = 2.0 * age_profile(30, 6)[:35 - MIN_AGE].sum()
+    assert pipe.young_share() == pytest.approx((3.0 + 100.0 * leave + np_young) / pipe.admissions())
+    # a twelfth of every age moves up a year: what stays at 25 is 11/12 of those not admitted
+    assert pipe.stock[2, 2, 25 - MIN_AGE] == pytest.approx(100.0 * (1 - leave) * 11 / 12)
+
+
+def test_first_month_settles_to_the_national_flow():
+    """The new channels take what the national flow leaves; after the warm-up the total is the input."""
+    pipe = Pipeline(TOY.with_values({"pipeline": {"settle_years": 60}}, "params"))
+    pipe.step(np.array([10.0]), np.array([30.0]), nonpublic=5.0)   # 50 admissions a month nationally
+    assert pipe.inflow.sum() == pytest.approx(35.0)
+    assert pipe.inflow.sum(axis=1) == pytest.approx([17.5, 8.75, 8.75])
+    assert pipe.admissions() == pytest.approx(50.0, rel=1e-3)
+    stocks = pipe.stocks(rural_applicants=0.0, rural_activists=0.0)
+    # The villagers' 120 a year come off: 480 a year move at 1200 / 480 = 2.5 years as
+    # activists and 1800 / 480 = 3.75 as applicants, so (Little's law, the villagers' stocks
+    # being nil here) the stocks start at the reported ones; 50 a month x 12 are probationary.
+    assert pipe.years["activist"] + pipe.years["candidate"] == pytest.approx(2.5)
+    assert stocks["activists"] == pytest.approx(1200, rel=1e-3)
+    assert stocks["applicants"] == pytest.approx(3000, rel=1e-3)
+    assert stocks["probationary"] == pytest.approx(50 * 12 * 1.0, rel=1e-3)
+
+
+@pytest.mark.parametrize(("change", "key"), [
+    ({"students": {"share": 0.8}, "workers": {"share": 0.3}}, "params.pipeline.workers.share"),
+    ({"candidate_years": 3.0, "activist_stock": 5000000}, "params.pipeline.candidate_years"),
+])
+def test_bad_pipeline_values_are_one_clear_error(change, key):
+    with pytest.raises(ConfigError) as err:
+        VillageModel(scale=0.002, start="2008-01", end="2008-02", params={"pipeline": change})
+    assert err.value.key == key
+
+
+def test_a_short_run_reuses_the_rural_rule():
+    """The farmers' channel is the villagers' admissions; the national total adds the other channels."""
+    model = VillageModel(scale=0.002, start="2008-01", end="2008-03", seed=3)
+    table = model.run().pivot(index="date", columns="measure", values="value")
+    parts = table[[f"party_admissions_{c}_per_month" for c in ("students", "workers", "other")]].sum(axis=1)
+    expected = table["party_admissions_rural_per_month"] + table["enterprise_admissions_per_month"] + parts
+    assert np.allclose(table["party_admissions_per_month"], expected)
+    assert model.pipeline.admissions("farmers") == pytest.approx(
+        table["party_admissions_rural_per_month"].iloc[-1], rel=1e-6)
+    assert ((table["party_admissions_under35_share_national"] > 0)
+            & (table["party_admissions_under35_share_national"] < 1)).all()
+    assert len(CHANNELS) == 5
+    # the villagers' stocks came off before the durations were set: the national stocks start at L921's
+    assert table["party_applicants_national"].iloc[0] == pytest.approx(21.862e6, rel=1e-3)
+    assert table["party_activists_national"].iloc[0] == pytest.approx(10.531e6, rel=1e-3)
+
+
+def test_villagers_beyond_the_national_flow_still_run():
+    """At the top of its bounds the villagers' rule admits more than the nation: the national durations stay."""
+    pipe = Pipeline(TOY)
+    pipe.step(np.array([80.0]), np.array([30.0]), nonpublic=0.0)    # 960 a year against 600
+    assert pipe.years == stage_years(TOY)
+    assert pipe.inflow.sum() == 0.0
+    assert pipe.admissions() == pytest.approx(80.0)
