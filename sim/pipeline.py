@@ -47,6 +47,8 @@ from sim.parameters import ParameterSet
 
 #: Channels of new accounting (their applicants enter here).
 NEW_CHANNELS = ("students", "workers", "other")
+#: New channels with a share of their own; ``other`` takes the rest.
+SHARED_CHANNELS = NEW_CHANNELS[:-1]
 #: Every channel of admission, as the reports group them (L893, L921).
 CHANNELS = ("farmers", "nonpublic", *NEW_CHANNELS)
 #: Stages before full membership.
@@ -88,7 +90,7 @@ def stage_years(p: ParameterSet, rural_applicants: float = 0.0, rural_activists:
 
 def new_channel_shares(p: ParameterSet) -> np.ndarray:
     """Shares of the non-rural applicants in each new channel (``other`` takes the rest)."""
-    shares = np.array([p.value(f"pipeline.{c}.share") for c in NEW_CHANNELS[:-1]])
+    shares = np.array([p.value(f"pipeline.{c}.share") for c in SHARED_CHANNELS])
     if shares.sum() > 1.0:
         raise ConfigError("params.pipeline.workers.share",
                           f"students' and workers' shares must sum to at most 1, got {shares.sum():g}")
