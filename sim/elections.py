@@ -23,6 +23,7 @@ from sim.agents.secretary import ORIGIN, Secretaries
 from sim.agents.villager import Villagers
 from sim.parameters import ParameterSet
 from sim.post import PostValue
+from sim.ranking import merit
 from sim.seats import Seats
 from sim.streams import normal_from_uniform
 
@@ -105,12 +106,13 @@ def best_candidates(el: Elections, month: int, villages: np.ndarray, rng: np.ran
     drawn = np.zeros(len(rows), np.float32)
     drawn[standing] = motivation
     willing = eligible.reshape(len(villages), k) & worth.reshape(len(villages), k)
-    noise = p.value("election.noise_sd") * normal_from_uniform(u[1, :, :k])
-    electability = (vill.ability[rows].reshape(len(villages), k) + noise
-                    + p.value("election.college_bonus") * vill.college[rows].reshape(len(villages), k)
-                    + p.value("election.earner_bonus") * earner.reshape(len(villages), k)
-                    + p.value("election.returned_bonus") * vill.returned[rows].reshape(len(villages), k)
-                    + p.value("election.veteran_bonus") * vill.veteran[rows].reshape(len(villages), k))
+    shape = (len(villages), k)
+    electability = merit(vill.ability[rows].reshape(shape),
+                         (p.value("election.noise_sd"), normal_from_uniform(u[1, :, :k])),
+                         (p.value("election.college_bonus"), vill.college[rows].reshape(shape)),
+                         (p.value("election.earner_bonus"), earner.reshape(shape)),
+                         (p.value("election.returned_bonus"), vill.returned[rows].reshape(shape)),
+                         (p.value("election.veteran_bonus"), vill.veteran[rows].reshape(shape)))
     electability = np.where(willing, electability, -np.inf)
     # The village's CGVO stands as the last column.
     cgvo_row = el.seats.village_cgvo[villages]
@@ -122,8 +124,8 @@ def best_candidates(el: Elections, month: int, villages: np.ndarray, rng: np.ran
         cgvo_ok = (has & cgvos.party[cg] & (cgvos.role[cg] != ROLE["secretary"])
                    & ((month - cgvos.cohort[cg]) >= p.value("cgvo.secretary_min_months"))
                    & (u[0, :, k] < p.value("cgvo.secretary_willingness")))
-        cgvo_score = (cgvos.ability[cg] + p.value("election.cgvo_bonus")
-                      + p.value("election.noise_sd") * normal_from_uniform(u[1, :, k]))
+        cgvo_score = merit(cgvos.ability[cg] + p.value("election.cgvo_bonus"),
+                           (p.value("election.noise_sd"), normal_from_uniform(u[1, :, k])))
         column = np.where(cgvo_ok, cgvo_score, -np.inf)
     scores = np.concatenate([electability, column[:, None]], axis=1)
     best = scores.argmax(axis=1)
