@@ -109,7 +109,7 @@ def _committee(noise_sd=0.0, stands=1.0, challengers=1):
     params = PARAMS.with_values({"election": {"noise_sd": noise_sd, "incumbency_bonus": 0.5,
                                               "score_weight": 0.0, "challengers": challengers,
                                               "secretary_stands_for_director": stands}}, "param")
-    el, secs, cg, seats = _elections()
+    el, secs, cg, _seats = _elections()
     el.params = params
     el.villagers.migrant = np.zeros(6, bool)
     el.villagers.capable_earner = lambda rows: np.zeros(len(rows), bool)

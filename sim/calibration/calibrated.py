@@ -145,6 +145,6 @@ def write_calibrated(path: str | Path, meta: Mapping[str, Any],
     write_text_atomic(path, calibrated_text(meta, values))
 
 
-__all__ = ["CALIBRATED_FILE", "HEADER", "META_KEYS", "VALUE_KEYS", "CalibratedFileError", "StaleCalibrationWarning",
-           "calibrated_text", "is_calibrated_file", "load_calibrated", "model_version", "nest",
+__all__ = ["CALIBRATED_FILE", "HEADER", "META_KEYS", "VALUE_KEYS", "CalibratedFileError",
+           "StaleCalibrationWarning", "calibrated_text", "is_calibrated_file", "load_calibrated", "model_version", "nest",
            "stale_calibration", "warn_if_stale", "write_calibrated", "write_text_atomic"]
