@@ -146,5 +146,6 @@ def write_calibrated(path: str | Path, meta: Mapping[str, Any],
 
 
 __all__ = ["CALIBRATED_FILE", "HEADER", "META_KEYS", "VALUE_KEYS", "CalibratedFileError",
-           "StaleCalibrationWarning", "calibrated_text", "is_calibrated_file", "load_calibrated", "model_version", "nest",
-           "stale_calibration", "warn_if_stale", "write_calibrated", "write_text_atomic"]
+           "StaleCalibrationWarning", "calibrated_text", "is_calibrated_file", "load_calibrated",
+           "model_version", "nest", "stale_calibration", "warn_if_stale", "write_calibrated",
+           "write_text_atomic"]
