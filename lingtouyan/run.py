@@ -87,6 +87,9 @@ def main() -> None:
         check_overrides(args.overrides)
         register_schema()
         _hydra_main()
+        if not any(getattr(args, flag, None) for flag in ("help", "hydra_help", "cfg", "info",
+                                                            "shell_completion")):
+            _warn_if_calibration_stale()
     except Rejected as rejected:
         _fail(rejected.error)
     except KeyboardInterrupt as err:
@@ -232,6 +235,30 @@ def _remove(out: Path, snapshot: str | None) -> None:
     for directory in ([out / snapshot] if snapshot else []) + [out]:
         with contextlib.suppress(OSError):
             directory.rmdir()
+
+
+@functools.cache
+def _warn_if_calibration_stale() -> None:
+    """One line on stderr, once per command, if the shipped calibrated file predates the model.
+
+    Called when the command's jobs have run (so that a mistake in the command
+    line is still the one line it prints). The runs go on (the calibrated
+    values still apply); the line repeats in every command until
+    ``sim-calibrate`` refits the file. A
+    :class:`~sim.calibration.calibrated.StaleCalibrationWarning`, so
+    ``-W error::...`` or a warnings filter can make it an error or silence it.
+    """
+    import warnings
+
+    from sim.calibration.calibrated import StaleCalibrationWarning, warn_if_stale
+
+    def one_line(message, category, *_args, **_kwargs) -> None:
+        print(f"{PROG}: warning: {message} ({category.__name__})", file=sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default", StaleCalibrationWarning)
+        warnings.showwarning = one_line
+        warn_if_stale()
 
 
 @functools.cache

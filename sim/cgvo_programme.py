@@ -20,6 +20,7 @@ from sim.agents.cgvo import ROUTE, Cgvos
 from sim.agents.enterprise import Enterprises
 from sim.parameters import ParameterSet, series_value
 from sim.policies import Policy
+from sim.ranking import merit
 from sim.seats import Seats
 from sim.streams import Streams
 from sim.timeline import month_of_year, parse_month, year_of
@@ -60,8 +61,8 @@ class Programme:
         party = rng.random(n) < p.value("cgvo.applicant_party_share")
         elite = rng.random(n) < p.value("cgvo.applicant_elite_share")
         leader = rng.random(n) < p.value("cgvo.applicant_leader_share")
-        ability = (rng.standard_normal(n) + p.value("cgvo.elite_ability") * elite
-                   + p.value("cgvo.degree_ability") * degree).astype(np.float32)
+        ability = merit(rng.standard_normal(n), (p.value("cgvo.elite_ability"), elite),
+                        (p.value("cgvo.degree_ability"), degree)).astype(np.float32)
         return {"province": province, "region": self._world.provinces.region[province], "degree": degree,
                 "party": party, "elite": elite, "ability": ability, "leader": leader}
 

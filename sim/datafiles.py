@@ -100,7 +100,7 @@ CALIBRATED_FILE = DATA_DIR / "calibrated.yaml"
 META_KEYS = frozenset({
     "loss", "start_loss", "date", "commit", "targets_file", "targets_sha256", "seeds", "scale",
     "end", "evaluations", "max_evaluations", "method", "message", "code_version", "wall_seconds",
-    "jobs",
+    "jobs", "model_version",
 })
 VALUE_KEYS = frozenset({"value", "se", "low", "high", "start", "unit"})
 

@@ -1,15 +1,29 @@
-"""Elections of village secretaries (两推一选, L807, L843; docs/ODD.md §7.12).
+"""Village elections: the party secretary (两推一选) and the committee director (docs/ODD.md §7.12).
 
-A vacant post is filled from the village's own candidates: party members at
-home (capable earners, returned migrants, veterans; L43, L59) and the
-village's CGVO (L318). Each candidate weighs the post with the same value the
-secretary's stay/quit rule uses, with a motivation of their own, and stands
-only if the post is worth having; the most electable candidate standing
-wins and keeps that motivation. Those with the best alternatives — the
-young, whose alternative is migrant work, and the educated — stand only
-when the post pays.
-Every third year the village elects its committees, and a sitting
-secretary can lose to a stronger challenger (L47).
+A vacant secretary post is filled from the village's own candidates: party
+members at home (capable earners, returned migrants, veterans; L43, L59) and
+the village's CGVO (L318). Each candidate weighs the post with the same value
+the secretary's stay/quit rule uses, with a motivation of their own, and
+stands only if the post is worth having. Candidates are nominated by both
+party members and villagers (两推, L807, L843): the most recommended is the
+nominee. Those with the best alternatives — the young, whose alternative is
+migrant work, and the educated — stand only when the post pays.
+
+Every third year the village elects its two committees (L47):
+
+- the party branch: the sitting secretary stands again against a slate of
+  ``election.challengers`` nominees (差额, one candidate more than posts,
+  L815); party members vote, each candidate with the luck of the day, and
+  the sitting secretary carries an incumbency advantage and their last
+  assessment;
+- the villagers' committee: villagers elect its director (村委会主任)
+  directly from the villagers at home of working age, party members or
+  not, the sitting director and — where they stand, as the party
+  encourages — the secretary, who then holds both posts (一肩挑).
+
+A director who holds both posts leaves the director's post with the
+secretary's; a vacant director's post is filled by a by-election like the
+secretary's.
 """
 
 from __future__ import annotations
@@ -23,6 +37,7 @@ from sim.agents.secretary import ORIGIN, Secretaries
 from sim.agents.villager import Villagers
 from sim.parameters import ParameterSet
 from sim.post import PostValue
+from sim.ranking import merit
 from sim.seats import Seats
 from sim.streams import normal_from_uniform
 
@@ -39,6 +54,8 @@ class Choice:
         cgvo: Chosen CGVO row, or -1.
         electability: Electability of the winner (``-inf`` where nobody stood).
         motivation: Intrinsic value of the post to a chosen villager (multiple of local income).
+        standing: The winner's electability without the luck of the nomination
+            (what a later vote starts from; ``-inf`` where nobody stood).
     """
 
     villages: np.ndarray
@@ -46,6 +63,13 @@ class Choice:
     cgvo: np.ndarray
     electability: np.ndarray
     motivation: np.ndarray
+    standing: np.ndarray | None = None
+
+    def subset(self, keep: np.ndarray) -> Choice:
+        """The choice in the villages ``keep`` (a mask or positions)."""
+        standing = None if self.standing is None else self.standing[keep]
+        return Choice(self.villages[keep], self.villager[keep], self.cgvo[keep],
+                      self.electability[keep], self.motivation[keep], standing)
 
     @property
     def found(self) -> np.ndarray:
@@ -61,7 +85,7 @@ class Elections:
     """
 
     def __init__(self, params: ParameterSet, world, villagers: Villagers, secretaries: Secretaries,
-                 cgvos: Cgvos, seats: Seats, post: PostValue) -> None:
+                 cgvos: Cgvos, seats: Seats, post: PostValue, directors: Directors | None = None) -> None:
         self.params = params
         self.world = world
         self.villagers = villagers
@@ -69,22 +93,59 @@ class Elections:
         self.cgvos = cgvos
         self.seats = seats
         self.post = post
+        self.directors = directors if directors is not None else Directors.vacant(len(secretaries))
+        #: Counts of the last committee election (sitting secretaries standing, re-elected,
+        #: competitive slates; directors re-elected).
+        self.last: dict[str, float] = {}
 
     def best_candidates(self, month: int, villages: np.ndarray, rng: np.random.Generator) -> Choice:
         """Find each village's most electable candidate willing to take the post."""
         return best_candidates(self, month, villages, rng)
 
-    def fill_vacancies(self, month: int, rng: np.random.Generator) -> np.ndarray:
-        """By-elections in vacant villages; returns the villages filled this month."""
-        return fill_vacancies(self, month, self.world.first_secretary_present, rng)
+    def fill_vacancies(self, month: int, rng: np.random.Generator,
+                       director_rng: np.random.Generator | None = None) -> np.ndarray:
+        """By-elections in vacant villages; returns the villages whose secretary post was filled.
 
-    def hold(self, month: int, rng: np.random.Generator) -> np.ndarray:
-        """Three-yearly committee elections; returns the villages whose secretary lost."""
-        return hold_village_elections(self, month, rng)
+        With ``director_rng``, vacant director posts hold their by-election too
+        (after a director holding both posts has left with the secretary's).
+        """
+        filled = fill_vacancies(self, month, self.world.first_secretary_present, rng)
+        if director_rng is not None:
+            release_departed(self)
+            u = director_rng.random(len(self.secretaries))
+            holding = np.flatnonzero(~self.directors.filled
+                                     & (u < self.params.value("election.vacancy_fill_probability")))
+            elect_directors(self, month, holding, director_rng, sitting=False)
+        return filled
+
+    def hold(self, month: int, rng: np.random.Generator,
+             director_rng: np.random.Generator | None = None) -> np.ndarray:
+        """Three-yearly committee elections; returns the villages whose secretary lost.
+
+        The party branch elects first; with ``director_rng``, villagers then
+        elect every village's director.
+        """
+        lost = hold_village_elections(self, month, rng)
+        if director_rng is not None:
+            release_departed(self)
+            self.last["director_sitting"] = float(self.directors.filled.sum())
+            self.last["director_reelected"] = 0.0
+            elect_directors(self, month, np.arange(len(self.secretaries)), director_rng, sitting=True)
+        return lost
+
+    def both_posts(self) -> np.ndarray:
+        """Villages where one person holds both posts (一肩挑) now."""
+        d, secs = self.directors, self.secretaries
+        return d.filled & d.both & secs.filled & (secs.entered == d.secretary_entered)
 
 
-def best_candidates(el: Elections, month: int, villages: np.ndarray, rng: np.random.Generator) -> Choice:
-    """Find each village's most electable candidate willing to take the post."""
+def best_candidates(el: Elections, month: int, villages: np.ndarray, rng: np.random.Generator,
+                    exclude: list[np.ndarray] = ()) -> Choice:
+    """Find each village's most electable candidate willing to take the post.
+
+    ``exclude`` lists earlier nominees of each village (a villager row, -2 for the
+    village's CGVO, -1 for none), who are not nominated again.
+    """
     p = el.params
     vill = el.villagers
     k = vill.k
@@ -105,33 +166,48 @@ def best_candidates(el: Elections, month: int, villages: np.ndarray, rng: np.ran
     drawn = np.zeros(len(rows), np.float32)
     drawn[standing] = motivation
     willing = eligible.reshape(len(villages), k) & worth.reshape(len(villages), k)
-    noise = p.value("election.noise_sd") * normal_from_uniform(u[1, :, :k])
-    electability = (vill.ability[rows].reshape(len(villages), k) + noise
-                    + p.value("election.college_bonus") * vill.college[rows].reshape(len(villages), k)
-                    + p.value("election.earner_bonus") * earner.reshape(len(villages), k)
-                    + p.value("election.returned_bonus") * vill.returned[rows].reshape(len(villages), k)
-                    + p.value("election.veteran_bonus") * vill.veteran[rows].reshape(len(villages), k))
-    electability = np.where(willing, electability, -np.inf)
+    shape = (len(villages), k)
+    luck = p.value("election.noise_sd") * normal_from_uniform(u[1, :, :k])
+    standing = traits_merit(p, vill.ability[rows].reshape(shape), vill.college[rows].reshape(shape),
+                            earner.reshape(shape), vill.returned[rows].reshape(shape),
+                            vill.veteran[rows].reshape(shape))
+    electability = np.where(willing, standing + luck, -np.inf)
     # The village's CGVO stands as the last column.
     cgvo_row = el.seats.village_cgvo[villages]
     cgvos = el.cgvos
     column = np.full(len(villages), -np.inf)
+    cgvo_standing = np.full(len(villages), -np.inf)
     if len(cgvos):
         has = cgvo_row >= 0
         cg = np.where(has, cgvo_row, 0)
         cgvo_ok = (has & cgvos.party[cg] & (cgvos.role[cg] != ROLE["secretary"])
                    & ((month - cgvos.cohort[cg]) >= p.value("cgvo.secretary_min_months"))
                    & (u[0, :, k] < p.value("cgvo.secretary_willingness")))
-        cgvo_score = (cgvos.ability[cg] + p.value("election.cgvo_bonus")
-                      + p.value("election.noise_sd") * normal_from_uniform(u[1, :, k]))
+        base = cgvos.ability[cg] + p.value("election.cgvo_bonus")
+        cgvo_score = base + p.value("election.noise_sd") * normal_from_uniform(u[1, :, k])
         column = np.where(cgvo_ok, cgvo_score, -np.inf)
+        cgvo_standing = np.where(cgvo_ok, base, -np.inf)
     scores = np.concatenate([electability, column[:, None]], axis=1)
+    for taken in exclude:
+        at = np.flatnonzero(taken >= 0)
+        scores[at, taken[at] - villages[at] * k] = -np.inf
+        scores[taken == -2, k] = -np.inf
     best = scores.argmax(axis=1)
     top = scores[np.arange(len(villages)), best]
+    standings = np.concatenate([np.where(willing, standing, -np.inf), cgvo_standing[:, None]], axis=1)
     picked_villager = np.where(np.isfinite(top) & (best < k), villages * k + best, NO_CANDIDATE)
     picked_cgvo = np.where(np.isfinite(top) & (best == k), cgvo_row, NO_CANDIDATE)
     chosen_motivation = drawn.reshape(len(villages), k)[np.arange(len(villages)), np.minimum(best, k - 1)]
-    return Choice(villages, picked_villager, picked_cgvo, top, chosen_motivation)
+    return Choice(villages, picked_villager, picked_cgvo, top, chosen_motivation,
+                  standings[np.arange(len(villages)), best])
+
+
+def traits_merit(p: ParameterSet, ability, college, earner, returned, veteran) -> np.ndarray:
+    """Electability of villagers without luck: ability plus the bonus of each named group (L43, L59)."""
+    return merit(ability, (p.value("election.college_bonus"), college),
+                 (p.value("election.earner_bonus"), earner),
+                 (p.value("election.returned_bonus"), returned),
+                 (p.value("election.veteran_bonus"), veteran))
 
 
 def install_winners(el: Elections, month: int, choice: Choice, rng: np.random.Generator) -> np.ndarray:
@@ -177,22 +253,175 @@ def fill_vacancies(el: Elections, month: int, first_secretary: np.ndarray,
 
 
 def hold_village_elections(el: Elections, month: int, rng: np.random.Generator) -> np.ndarray:
-    """Three-yearly committee elections: sitting secretaries face challengers (L47).
+    """The party branch's three-yearly election (两推一选, L807, L815; §7.12.2).
 
-    Returns the villages where the sitting secretary lost.
+    Each sitting secretary (not a CGVO's seat) stands again against the
+    ``election.challengers`` most recommended nominees (a competitive slate
+    where anyone is nominated). Party members vote: each candidate's standing
+    plus the luck of the day; the sitting secretary's standing is their
+    ability, their last assessment and an incumbency advantage. Returns the
+    villages where the sitting secretary lost.
     """
     p = el.params
     secs = el.secretaries
     sitting = np.flatnonzero(secs.filled & (secs.cgvo < 0))
+    el.last = dict.fromkeys(("secretary_standing", "secretary_reelected", "competitive"), 0.0)
     if sitting.size == 0:
         return sitting
-    choice = best_candidates(el, month, sitting, rng)
+    slate = nominees(el, month, sitting, int(p.value("election.challengers")), rng)
+    u = rng.random((len(slate) + 1, len(sitting)))
+    luck = p.value("election.noise_sd") * normal_from_uniform(u)
     incumbent = (secs.ability[sitting] + p.value("election.score_weight") * secs.score[sitting]
-                 + p.value("election.incumbency_bonus")
-                 + p.value("election.noise_sd") * rng.standard_normal(len(sitting)))
-    lost = choice.found & (choice.electability > incumbent)
+                 + p.value("election.incumbency_bonus") + luck[0])
+    votes = np.stack([incumbent] + [c.standing + luck[j + 1] for j, c in enumerate(slate)])
+    winner = votes.argmax(axis=0)
+    lost = winner > 0
+    el.last.update(secretary_standing=float(sitting.size), secretary_reelected=float((~lost).sum()),
+                   competitive=float(sum(c.found for c in slate).astype(bool).sum()) if slate else 0.0)
     losers = sitting[lost]
     el.seats.vacate(losers)
-    install_winners(el, month, Choice(losers, choice.villager[lost], choice.cgvo[lost],
-                                  choice.electability[lost], choice.motivation[lost]), rng)
+    for j, choice in enumerate(slate):
+        install_winners(el, month, choice.subset(lost & (winner == j + 1)), rng)
     return losers
+
+
+def nominees(el: Elections, month: int, villages: np.ndarray, n: int,
+             rng: np.random.Generator) -> list[Choice]:
+    """The ``n`` most recommended willing candidates of each village (两推), best first.
+
+    Each round nominates the most recommended candidate not yet on the slate
+    (:func:`best_candidates` with the candidates already nominated set aside).
+    """
+    slate: list[Choice] = []
+    taken: list[np.ndarray] = []
+    for _ in range(n):
+        choice = best_candidates(el, month, villages, rng, exclude=taken)
+        if not choice.found.any():
+            break
+        slate.append(choice)
+        taken.append(np.where(choice.villager >= 0, choice.villager,
+                              np.where(choice.cgvo >= 0, -2, NO_CANDIDATE)))
+    return slate
+
+
+# ----------------------------------------------------------------- the director
+@dataclass
+class Directors:
+    """The director's post (村委会主任) of every village, as arrays (one row per village).
+
+    Attributes:
+        filled: The post has a director.
+        ability: The director's ability (standard normal among villagers).
+        college: College education.
+        earner: A capable earner.
+        both: The director is also the village's secretary (一肩挑).
+        secretary_entered: For ``both``, the month that secretary took the party post
+            (the secretary who later leaves that post leaves this one too).
+    """
+
+    filled: np.ndarray
+    ability: np.ndarray
+    college: np.ndarray
+    earner: np.ndarray
+    both: np.ndarray
+    secretary_entered: np.ndarray
+
+    @classmethod
+    def initial(cls, n: int, params: ParameterSet, rng: np.random.Generator) -> Directors:
+        """Directors of 2008-01: as many posts filled as secretaries', none holding both.
+
+        The first committee election (``election.village_first_year``) then
+        decides who holds both; the start affects only the advantage of the
+        sitting director at that election.
+        """
+        p = params
+        filled = rng.random(n) >= p.value("secretary.initial_vacancy_share")
+        ability = (rng.standard_normal(n) + p.value("secretary.initial_ability_mean")).astype(np.float32)
+        return cls(filled, ability, np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool),
+                   np.full(n, -1, np.int32))
+
+    @classmethod
+    def vacant(cls, n: int) -> Directors:
+        """Every director's post vacant."""
+        return cls(np.zeros(n, bool), np.zeros(n, np.float32), np.zeros(n, bool), np.zeros(n, bool),
+                   np.zeros(n, bool), np.full(n, -1, np.int32))
+
+    def vacate(self, villages: np.ndarray) -> None:
+        """The director's posts of ``villages`` fall vacant."""
+        self.filled[villages] = False
+        self.both[villages] = False
+        self.secretary_entered[villages] = -1
+
+
+def release_departed(el: Elections) -> np.ndarray:
+    """Directors holding both posts whose secretary's post has since changed hands leave too."""
+    d, secs = el.directors, el.secretaries
+    gone = np.flatnonzero(d.both & ~(secs.filled & (secs.entered == d.secretary_entered)))
+    d.vacate(gone)
+    return gone
+
+
+def elect_directors(el: Elections, month: int, villages: np.ndarray, rng: np.random.Generator,
+                    sitting: bool) -> np.ndarray:
+    """Villagers elect the director of ``villages`` (§7.12.3); returns where the secretary won both posts.
+
+    Candidates: villagers at home of working age, party members or not, with
+    the electability of their group (capable earners, returned migrants,
+    veterans, college); the sitting director (``sitting``: a committee
+    election, with the incumbency advantage); and the village's secretary,
+    who stands with probability ``election.secretary_stands_for_director``
+    (with the incumbency advantage if already director). Each has the luck
+    of the day; the most electable wins.
+    """
+    p = el.params
+    d, secs, vill = el.directors, el.secretaries, el.villagers
+    k = vill.k
+    if villages.size == 0:
+        return villages
+    rows = (villages[:, None] * k + np.arange(k)[None, :]).ravel()
+    u = rng.random((2, len(villages), k + 2))
+    shape = (len(villages), k)
+    age = vill.age[rows]
+    at_home = (~vill.migrant[rows] & (age >= p.value("villager.candidate_min_age"))
+               & (age < p.value("villager.candidate_max_age"))).reshape(shape)
+    earner = vill.capable_earner(rows).reshape(shape)
+    noise = p.value("election.noise_sd")
+    villagers = np.where(at_home, traits_merit(p, vill.ability[rows].reshape(shape),
+                                               vill.college[rows].reshape(shape), earner,
+                                               vill.returned[rows].reshape(shape),
+                                               vill.veteran[rows].reshape(shape))
+                         + noise * normal_from_uniform(u[0, :, :k]), -np.inf)
+    bonus = p.value("election.incumbency_bonus")
+    held_both = d.both[villages] & d.filled[villages]
+    incumbent = np.where(sitting & d.filled[villages] & ~held_both,
+                         d.ability[villages] + bonus + noise * normal_from_uniform(u[0, :, k]), -np.inf)
+    stands = secs.filled[villages] & (u[1, :, 0] < p.value("election.secretary_stands_for_director"))
+    secretary = np.where(stands, secs.ability[villages] + bonus * (sitting & held_both)
+                         + noise * normal_from_uniform(u[0, :, k + 1]), -np.inf)
+    scores = np.concatenate([villagers, incumbent[:, None], secretary[:, None]], axis=1)
+    best = scores.argmax(axis=1)
+    found = np.isfinite(scores[np.arange(len(villages)), best])
+    won_row = found & (best < k)
+    won_both = found & (best == k + 1)
+    kept = found & (best == k)
+    if sitting:
+        el.last["director_reelected"] = el.last.get("director_reelected", 0.0) + float(
+            (kept | (won_both & held_both)).sum())
+    d.vacate(villages[~found])
+    new = villages[won_row]
+    chosen = rows.reshape(shape)[np.flatnonzero(won_row), best[won_row]]
+    d.filled[new] = True
+    d.ability[new] = vill.ability[chosen]
+    d.college[new] = vill.college[chosen]
+    d.earner[new] = earner.ravel()[np.flatnonzero(won_row) * k + best[won_row]]
+    d.both[new] = False
+    d.secretary_entered[new] = -1
+    d.both[villages[kept]] = False
+    both = villages[won_both]
+    d.filled[both] = True
+    d.both[both] = True
+    d.ability[both] = secs.ability[both]
+    d.college[both] = secs.college[both]
+    d.earner[both] = secs.earner[both]
+    d.secretary_entered[both] = secs.entered[both]
+    return both

@@ -35,7 +35,7 @@ from sim.costs import FiscalCosts
 from sim.delegates import Delegates
 from sim.democracy import VillageGovernance
 from sim.development import VillageDevelopment
-from sim.elections import Elections
+from sim.elections import Directors, Elections
 from sim.party_education import PartyEducation
 from sim.pipeline import Pipeline
 from sim.policies import CHANNELS, Policy
@@ -106,7 +106,8 @@ class VillageModel(mesa.Model):
         self.promotion = PromotionRound(p, self.policy, w)
         self.post = PostValue(p, self.policy, w, self.promotion)
         self.political = PoliticalIncentives(p, w.villages.province, len(w.provinces))
-        self.elections = Elections(p, w, self.villagers, self.secretaries, self.cgvos, self.seats, self.post)
+        self.elections = Elections(p, w, self.villagers, self.secretaries, self.cgvos, self.seats, self.post,
+                                   Directors.initial(len(w.villages), p, s("build.directors")))
         self.fiscal = FiscalCosts(p, self.policy, w)
         self.development = VillageDevelopment(p, len(w.villages))
         self.party_education = PartyEducation(p, self.policy, len(w.villages), len(self.villagers),
@@ -141,8 +142,9 @@ class VillageModel(mesa.Model):
            party-education programme reaches are trained;
         5. in the promotion month the three channels take their winners;
         6. in village election years, committee elections (secretaries face
-           challengers, CGVOs win committee seats); every month, by-elections
-           fill vacancies;
+           a competitive slate, villagers elect the director, who may be the
+           secretary, CGVOs win committee seats); every month, by-elections
+           fill vacant posts;
         7. the CGVO programme recruits, CGVOs serve (trained in the training
            month, promoted in the promotion month), and contracts end; the
            party-education programmes count this month's trainees (new
@@ -206,12 +208,12 @@ class VillageModel(mesa.Model):
 
         if moy == int(p.value("election.village_month")) and (                               # 6
                 (year - int(p.value("election.village_first_year"))) % 3 == 0):
-            lost = self.elections.hold(month, s("election.village"))
+            lost = self.elections.hold(month, s("election.village"), s("election.director"))
             flows["secretary_lost_elections"] = len(lost) * self.weight
             flows["secretary_entrants"] += len(lost) * self.weight
             won = self.cgvo_programme.elect_to_committees(month, s("cgvo.committees"))
             flows["cgvo_committee_wins"] = len(won) * self.weight
-        filled = self.elections.fill_vacancies(month, s("election.vacancy"))
+        filled = self.elections.fill_vacancies(month, s("election.vacancy"), s("election.director"))
         flows["secretary_entrants"] += len(filled) * self.weight
 
         for name, count in self.cgvo_programme.step(month, s).items():                      # 7

@@ -327,6 +327,32 @@ def _governance_reporters() -> dict[str, Callable]:
     }
 
 
+def _election_reporters() -> dict[str, Callable]:
+    """The two posts of the village and the last committee election (§7.12)."""
+    def last_share(numerator: str, denominator: str) -> Callable:
+        def share(m) -> float:
+            last = m.elections.last
+            return last[numerator] / last[denominator] if last.get(denominator) else float("nan")
+        return share
+
+    def both_posts_people(province: str) -> Callable:
+        def people(m) -> float:
+            here = m.villages.province == m.provinces.names.index(province)
+            secs, d = m.secretaries, m.elections.directors
+            holders = secs.filled[here].sum() + d.filled[here].sum() - m.elections.both_posts()[here].sum()
+            return float(holders) * m.weight
+        return people
+
+    return {
+        "director_vacancy_rate": lambda m: float(1.0 - m.elections.directors.filled.mean()),
+        "one_shoulder_share": lambda m: float(m.elections.both_posts().mean()),
+        "secretary_reelected_share": last_share("secretary_reelected", "secretary_standing"),
+        "secretary_competitive_election_share": last_share("competitive", "secretary_standing"),
+        "director_reelected_share": last_share("director_reelected", "director_sitting"),
+        "secretary_or_director_people_shanxi": both_posts_people("Shanxi"),
+    }
+
+
 def reporters() -> dict[str, Callable]:
     """All model reporters for Mesa's ``DataCollector``, by measure name."""
     def flow(key: str) -> Callable:
@@ -339,4 +365,5 @@ def reporters() -> dict[str, Callable]:
         **_development_reporters(),
         **_party_education_reporters(), **_community_reporters(), **_delegate_reporters(),
         **_governance_reporters(), **pipeline_reporters(),
+        **_election_reporters(),
     }

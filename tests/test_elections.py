@@ -9,7 +9,7 @@ import pytest
 
 from sim.agents.cgvo import ROLE, Cgvos
 from sim.agents.secretary import ORIGIN, Secretaries
-from sim.elections import Elections, install_winners
+from sim.elections import Directors, Elections, install_winners
 from sim.parameters import load_world_parameters
 from sim.seats import Seats
 
@@ -101,3 +101,95 @@ def test_winners_take_the_seats():
     assert secs.origin.tolist() == [ORIGIN["other_member"], ORIGIN["cgvo"]]
     assert cg.role.tolist() == [ROLE["none"], ROLE["secretary"]]
     assert secs.age[0] == 50.0 and secs.entered.tolist() == [MONTH, MONTH]
+
+
+# ----------------------------------------------------------- committee elections (§7.12.2-3)
+def _committee(noise_sd=0.0, stands=1.0, challengers=1):
+    """The two villages above, each with a sitting secretary and director."""
+    params = PARAMS.with_values({"election": {"noise_sd": noise_sd, "incumbency_bonus": 0.5,
+                                              "score_weight": 0.0, "challengers": challengers,
+                                              "secretary_stands_for_director": stands}}, "param")
+    el, secs, cg, _seats = _elections()
+    el.params = params
+    el.villagers.migrant = np.zeros(6, bool)
+    el.villagers.capable_earner = lambda rows: np.zeros(len(rows), bool)
+    cg.party[:] = False                                    # no CGVO stands
+    secs.filled[:] = True
+    secs.entered[:] = MONTH - 36
+    secs.ability[:] = np.array([0.0, 1.5], np.float32)
+    el.directors = Directors.vacant(2)
+    el.directors.filled[:] = True
+    el.directors.ability[:] = np.array([2.0, -1.0], np.float32)
+    return el, secs
+
+
+def test_sitting_secretary_keeps_the_post_unless_a_nominee_outvotes_them():
+    # No luck. Village 0: secretary 0.0 + 0.5 (incumbency) = 0.5 against the nominee, row 1
+    # (0.0 + 0.3 college = 0.3): re-elected. Village 1: 1.5 + 0.5 = 2.0 against row 5
+    # (-0.5 + 0.3 veteran; the only one for whom the post is worth it): re-elected.
+    el, secs = _committee()
+    lost = el.hold(MONTH, _Draws())
+    assert lost.size == 0
+    assert el.last["secretary_standing"] == 2 and el.last["secretary_reelected"] == 2
+    assert el.last["competitive"] == 2                     # a nominee stood in both villages
+    # Lower the incumbency advantage below the nominee's margin: village 0's secretary loses.
+    el, secs = _committee()
+    el.params = el.params.with_values({"election": {"incumbency_bonus": 0.2}}, "param")
+    assert el.hold(MONTH, _Draws()).tolist() == [0]
+    assert secs.ability[0] == pytest.approx(0.0) and secs.entered[0] == MONTH  # row 1 took the seat
+    assert secs.college[0]
+
+
+def test_without_challengers_the_election_is_uncontested():
+    el, _secs = _committee(challengers=0)
+    el.params = el.params.with_values({"election": {"incumbency_bonus": -5.0}}, "param")
+    assert el.hold(MONTH, _Draws()).size == 0 and el.last["competitive"] == 0
+
+
+def test_villagers_elect_the_director_and_the_secretary_may_hold_both():
+    # Directors' election, no luck (every villager at home of working age stands, party member
+    # or not). Village 0: villagers 0.2, 0.3 (college), 2.0 (row 2, not a party member);
+    # sitting director 2.0 + 0.5 = 2.5; secretary 0.0: the director is re-elected.
+    # Village 1: villagers 1.5, 1.0, -0.2; director -1.0 + 0.5; secretary 1.5: a tie with row 3
+    # goes to the villager column first, so shift the secretary up a little.
+    el, secs = _committee()
+    secs.ability[1] = 1.6
+    el.hold(MONTH, _Draws(), _Draws())
+    d = el.directors
+    assert d.filled.all()
+    assert el.both_posts().tolist() == [False, True]       # 一肩挑 in village 1
+    assert d.ability[0] == pytest.approx(2.0)              # the sitting director kept the post
+    assert el.last["director_sitting"] == 2 and el.last["director_reelected"] == 1
+    # A secretary who does not stand cannot hold both posts.
+    el, secs = _committee(stands=0.0)
+    secs.ability[1] = 1.6
+    el.hold(MONTH, _Draws(), _Draws())
+    assert not el.both_posts().any() and el.directors.ability[1] == pytest.approx(1.5)
+
+
+def test_a_director_holding_both_posts_leaves_with_the_secretary_post():
+    el, secs = _committee()
+    secs.ability[1] = 1.6
+    el.hold(MONTH, _Draws(), _Draws())
+    assert el.both_posts()[1]
+    el.seats.vacate(np.array([1]))                         # the secretary quits
+    el.params = el.params.with_values({"election": {"vacancy_fill_probability": 0.0},
+                                       "first_secretary": {"fill_probability": 0.0}}, "param")
+    el.world = SimpleNamespace(first_secretary_present=np.zeros(2, bool))
+    el.fill_vacancies(MONTH + 1, _Draws(), _Draws())
+    assert not el.directors.filled[1] and not el.both_posts().any()
+    assert el.directors.filled[0]                          # the other village's director stays
+
+
+def test_committee_elections_in_a_run_keep_most_incumbents_and_fill_both_posts():
+    from sim.model import VillageModel
+
+    model = VillageModel(scale=0.003, start="2008-01", end="2008-03", seed=3)
+    table = model.run()
+    at = table[table.date == "2008-03"].set_index("measure")["value"]
+    assert 0.0 < at["secretary_reelected_share"] < 1.0
+    assert 0.0 < at["one_shoulder_share"] < 1.0
+    assert at["director_vacancy_rate"] < 0.05
+    assert at["secretary_competitive_election_share"] > 0.5
+    # Both posts' holders are counted once: at most twice the villages of Shanxi.
+    assert 0 < at["secretary_or_director_people_shanxi"] <= 2 * 28226 * 1.1

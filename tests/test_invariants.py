@@ -220,6 +220,10 @@ NAN_WHEN_EMPTY: dict[str, Callable] = {
          "secretary_entrant_veteran_share", "secretary_entrant_cgvo_share"], _recent),
     **dict.fromkeys(["cgvo_degree_share", "cgvo_party_share", "cgvo_elite_share"],
                     lambda m: m.cgvos.in_post),
+    # Shares of the last committee election: none before the first one.
+    **dict.fromkeys(["secretary_reelected_share", "secretary_competitive_election_share",
+                     "director_reelected_share"],
+                    lambda m: np.array([bool(m.elections.last.get("secretary_standing"))])),
 }
 #: Measures that may be negative (the value of the post net of the outside option; a village's
 #: income below its province's series while badly led).
@@ -231,7 +235,7 @@ SIGNED = {"secretary_post_value_yuan_per_year", "village_development_income_prem
 
 def _is_share(name: str) -> bool:
     return name.endswith("_share") or name.startswith("county_share_") or name in {
-        "secretary_vacancy_rate", "secretary_capable_share"}
+        "secretary_vacancy_rate", "secretary_capable_share", "director_vacancy_rate"}
 
 
 @check

@@ -95,12 +95,22 @@ def code_constants(root: Path) -> Iterator[tuple[str, float]]:
                 yield f"{path.relative_to(root.parent)}:{node.lineno}", float(node.value)
 
 
+#: Data files that are not inputs: the figures compared with, and the values fitted to them.
+NOT_INPUTS = ("targets.yaml", "calibrated.yaml")
+
+
+def data_files() -> list[Path]:
+    """Every YAML and CSV file under ``sim/data/`` except :data:`NOT_INPUTS`."""
+    return sorted(path for path in DATA.rglob("*") if path.suffix in (".yaml", ".csv")
+                  and path.name not in NOT_INPUTS)
+
+
 def every_input() -> list[tuple[str, float]]:
-    """Every number the model reads or holds: data files, provinces.csv, scenarios, code."""
-    values = [*yaml_values(DATA / "parameters.yaml"), *yaml_values(DATA / "levers.yaml")]
-    for scenario in sorted((DATA / "scenario").glob("*.yaml")):
-        values += yaml_values(scenario)
-    values += csv_values(DATA / "provinces.csv")
+    """Every number the model reads or holds: each data file (parameters, levers, scenarios,
+    provinces.csv and its metadata) and every numeric literal of the code under ``sim/``."""
+    values: list[tuple[str, float]] = []
+    for path in data_files():
+        values += yaml_values(path) if path.suffix == ".yaml" else csv_values(path)
     values += code_constants(SIM)
     return values
 
@@ -127,6 +137,12 @@ def test_the_guard_reads_every_kind_of_input():
     assert any(w.startswith("levers.yaml.") for w in wheres)
     assert any(w.startswith("provinces.csv:") for w in wheres)
     assert any(w.startswith("sim/") and w.endswith(tuple("0123456789")) for w in wheres)
+    # Every data file is read, whatever its name (a new one cannot slip past the guard);
+    # only the targets and the fitted values are left out.
+    names = {p.name for p in data_files()}
+    assert {"parameters.yaml", "levers.yaml", "provinces.csv", "provinces.meta.yaml",
+            "as_reported.yaml"} <= names
+    assert not names & set(NOT_INPUTS)
 
 
 @pytest.mark.parametrize("kind", ["parameter", "province", "code"])
