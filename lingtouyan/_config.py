@@ -44,7 +44,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from lingtouyan._cli import staging_dir
+from lingtouyan._io import staging_dir
 from sim import ConfigError, RunConfig, resolve
 from sim.config import default_sets
 

@@ -30,7 +30,7 @@ def start_worker() -> None:
     """Set up a local worker process: Ctrl-C is the parent's to handle; die with the parent."""
     os.environ.update(ONE_THREAD)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from lingtouyan._cli import die_with_parent
+    from sim.calibration.parallel import die_with_parent
 
     die_with_parent()
 

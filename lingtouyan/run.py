@@ -41,7 +41,6 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from lingtouyan._cli import exit_status, final_path, publish, raise_on_signals
 from lingtouyan._config import (
     CONFIG_DIR,
     CONFIG_NAME,
@@ -57,6 +56,7 @@ from lingtouyan._config import (
     register_schema,
     undo_sweep_dir,
 )
+from lingtouyan._io import claim, final_path, publish, remove_dead_stages, run_command
 from lingtouyan._summary import format_summary
 from lingtouyan._worker import SweepFailed
 from sim import ConfigError, VillageModel
@@ -74,31 +74,35 @@ def main() -> None:
 
     Hydra is asked to raise its errors (``HYDRA_FULL_ERROR``) so that every
     mistake in the command line ends in one line naming the key, exit status 2.
+    Ctrl-C, SIGTERM and SIGHUP stop it as they stop every command
+    (:func:`lingtouyan._io.run_command`): one line, exit status 128 + the
+    signal, no partial result left visible.
     """
     os.environ["HYDRA_FULL_ERROR"] = "1"
-    raise_on_signals()
     parser = get_args_parser()
     parser.error = _usage_error  # one line, like every other mistake
     args = parser.parse_args(sys.argv[1:])
+    raise SystemExit(run_command(PROG, lambda: _main(args.overrides)))
+
+
+def _main(overrides: list[str]) -> int:
     try:
-        check_overrides(args.overrides)
+        check_overrides(overrides)
         register_schema()
         _hydra_main()
     except Rejected as rejected:
         _fail(rejected.error)
-    except KeyboardInterrupt as err:
-        print(f"\n{PROG}: interrupted; no partial result is left visible", file=sys.stderr, flush=True)
-        sys.exit(exit_status(err))
     except (ConfigError, HydraException, OmegaConfBaseException, SweepFailed) as err:
         if isinstance(err, SweepFailed):
             sys.exit(1)
         undo_sweep_dir()
-        _fail(hydra_error(err, args.overrides))
+        _fail(hydra_error(err, overrides))
     except OSError as err:  # the results folder cannot be made or written (after Hydra's own:
         # a missing config option is an OSError too)
         undo_sweep_dir()
         print(f"{PROG}: error: cannot write the results: {err}", file=sys.stderr, flush=True)
         sys.exit(1)
+    return 0
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME, version_base=VERSION_BASE)
@@ -110,9 +114,12 @@ def run_job(cfg: DictConfig) -> float | None:
     """Run one job of a composed config and write its outputs to Hydra's output directory.
 
     The directory is a hidden staging directory (chosen by the command-line
-    check or the launcher) renamed to its final name when every file is
-    written; if anything fails it is removed. Under another launcher the files
-    go straight into Hydra's directory, each written atomically.
+    check or the launcher), marked with this process as its owner and renamed
+    to its final name when every file is written; if anything fails it is
+    removed. Staging directories beside it whose owner is proven gone (left by
+    a ``SIGKILL``) are removed first (:func:`lingtouyan._io.remove_dead_stages`).
+    Under another launcher the files go straight into Hydra's directory, each
+    written atomically.
 
     Returns:
         The value of the config's ``objective`` (for sweepers that optimise), or None.
@@ -125,6 +132,10 @@ def run_job(cfg: DictConfig) -> float | None:
         _fail(ConfigError("hydra.run.dir", f"{_shown(out)} already holds a run; choose another "
                           "directory"))
     try:
+        if final is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            claim(out)
+            remove_dead_stages(out.parent)
         model = VillageModel(**model_arguments(cfg))
         model.run_id = config_digest(model.config)
         if multirun and final is not None and final.name != model.run_id:
