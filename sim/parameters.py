@@ -122,6 +122,8 @@ class Parameter:
         if self.is_series or isinstance(default, Mapping):
             if not isinstance(value, Mapping):
                 raise ConfigError(key, f"must be a mapping, got {value!r}")
+            if self.is_series and not value:
+                raise ConfigError(key, "must give a value for at least one year, e.g. {2008: ...}")
             out = {}
             for k, v in value.items():
                 k = str(k)
