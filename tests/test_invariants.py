@@ -213,13 +213,16 @@ NAN_WHEN_EMPTY: dict[str, Callable] = {
     **dict.fromkeys(
         ["secretary_mean_tenure_years", "secretary_mean_age_years", "secretary_college_share",
          "secretary_pay_to_income_ratio", "secretary_pay_yuan_per_year",
-         "secretary_post_value_yuan_per_year"], lambda m: m.secretaries.filled),
+         "secretary_post_value_yuan_per_year", "secretary_villager_rating_share"],
+        lambda m: m.secretaries.filled),
     **dict.fromkeys(
         ["secretary_entrant_age_years", "secretary_entrant_college_share",
          "secretary_entrant_capable_earner_share", "secretary_entrant_returned_migrant_share",
          "secretary_entrant_veteran_share", "secretary_entrant_cgvo_share"], _recent),
     **dict.fromkeys(["cgvo_degree_share", "cgvo_party_share", "cgvo_elite_share"],
                     lambda m: m.cgvos.in_post),
+    # A share of this month's admissions (NaN in a month without any; docs/ODD.md).
+    "party_admissions_rural_under35_share": lambda m: np.asarray(m.flows["party_admissions_rural"] > 0),
 }
 #: Measures that may be negative (the value of the post net of the outside option; a village's
 #: income below its province's series while badly led).
