@@ -409,10 +409,14 @@ def series_value(series: Mapping[str, float], year: int, growth_after: float | N
 
     Keys are years as strings. Before the first year the value is the first
     value; between listed years it is interpolated linearly; beyond the last
-    year it grows at ``growth_after`` a year (default: the last listed rate).
+    year it grows at ``growth_after`` a year (default: the last listed rate;
+    where that rate is undefined, the listed year before the last being 0, the
+    value stays at the last one). A key is read as the year it writes
+    (``"0900"`` is the year 900).
     """
-    years = sorted(int(y) for y in series)
-    vals = [float(series[str(y)]) for y in years]
+    points = sorted((int(y), float(v)) for y, v in series.items())
+    years = [y for y, _ in points]
+    vals = [v for _, v in points]
     if year <= years[0]:
         return vals[0]
     if year >= years[-1]:
@@ -420,6 +424,8 @@ def series_value(series: Mapping[str, float], year: int, growth_after: float | N
             return vals[-1]
         if growth_after is not None:
             return vals[-1] * (1.0 + growth_after) ** (year - years[-1])
+        if vals[-2] <= 0.0:
+            return vals[-1]
         growth = (vals[-1] / vals[-2]) ** (1.0 / (years[-1] - years[-2]))
         return vals[-1] * growth ** (year - years[-1])
     for (y0, v0), (y1, v1) in itertools.pairwise(zip(years, vals, strict=True)):
