@@ -31,6 +31,7 @@ import inspect
 import json
 import math
 import re
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -444,6 +445,8 @@ def _first_line(err: BaseException) -> str:
 # ------------------------------------------------------------------ Hydra's callbacks
 #: Directories a multirun's sweep directory needed that did not exist before it (to undo).
 _CREATED: list[Path] = []
+#: The staging directory a single run was given (see :func:`undo_run_dir`).
+_STAGED: list[Path] = []
 
 
 class Rejected(BaseException):
@@ -475,16 +478,37 @@ class CommandLineCheck(Callback):
         except ConfigError as err:
             raise Rejected(err) from None
         final = Path(str(config.hydra.run.dir))
+        staging = staging_dir(final)
+        _STAGED.append(staging)
         with read_write(config.hydra.run), open_dict(config.hydra.run):
-            config.hydra.run.dir = str(staging_dir(final))
+            config.hydra.run.dir = str(staging)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Note which directories of the sweep directory's path are new (see :func:`undo_sweep_dir`)."""
+        """Note which directories of the sweep directory's path are new (see :func:`undo_sweep_dir`).
+
+        An existing sweep directory loses the hidden job directories left by a
+        killed sweep whose owner is proven gone (:func:`lingtouyan._io.remove_dead_stages`).
+        """
+        from lingtouyan._io import remove_dead_stages
+
         path = Path(str(config.hydra.sweep.dir)).absolute()
+        if path.is_dir():
+            remove_dead_stages(path)
         _CREATED.clear()
         while not path.exists():
             _CREATED.append(path)
             path = path.parent
+
+
+def undo_run_dir() -> None:
+    """Remove what is left of a single run's staging directory (nothing once it is published).
+
+    Hydra writes its snapshot (``.hydra/``) into the directory before the run
+    starts; a full disk or a signal at that moment would otherwise leave it.
+    The directory's name holds this process's pid and a random token: it is ours.
+    """
+    while _STAGED:
+        shutil.rmtree(_STAGED.pop(), ignore_errors=True)
 
 
 def undo_sweep_dir() -> None:
@@ -503,4 +527,4 @@ def undo_sweep_dir() -> None:
 __all__ = ["CONFIG_DIR", "CONFIG_NAME", "SCHEMA_NAME", "VERSION_BASE", "CommandLineCheck", "Job",
            "Objective", "Rejected", "build_schema", "check_command_line", "check_overrides",
            "config_digest", "hydra_error", "model_arguments", "recorded", "register_schema",
-           "undo_sweep_dir", "validate", "validate_values"]
+           "undo_run_dir", "undo_sweep_dir", "validate", "validate_values"]

@@ -82,6 +82,15 @@ def execute(job: dict[str, Any], task: tuple[str, str], callbacks: Any) -> dict[
     os.environ.update(ONE_THREAD)  # for jobs started by a worker of a remote cluster
     try:
         setup_globals()
+        # Marked as this worker's before Hydra writes into it: a kill at any moment leaves a
+        # directory that a later run can prove dead and remove (lingtouyan._io.remove_dead_stages).
+        from pathlib import Path
+
+        from lingtouyan._io import claim
+
+        stage = Path(job["sweep_dir"]) / job["subdir"]
+        stage.mkdir(parents=True, exist_ok=True)
+        claim(stage)
         config = job_config(job)
         context = HydraContext(config_loader=None, callbacks=callbacks)  # type: ignore[arg-type]
         ret = run_job(hydra_context=context, task_function=task_by_name(*task), config=config,

@@ -54,6 +54,7 @@ from lingtouyan._config import (
     model_arguments,
     recorded,
     register_schema,
+    undo_run_dir,
     undo_sweep_dir,
 )
 from lingtouyan._io import claim, final_path, publish, remove_dead_stages, run_command
@@ -102,6 +103,8 @@ def _main(overrides: list[str]) -> int:
         undo_sweep_dir()
         print(f"{PROG}: error: cannot write the results: {err}", file=sys.stderr, flush=True)
         sys.exit(1)
+    finally:
+        undo_run_dir()  # a run stopped before it started leaves no staging directory
     return 0
 
 
