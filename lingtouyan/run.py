@@ -239,12 +239,25 @@ def _remove(out: Path, snapshot: str | None) -> None:
 
 
 @functools.cache
-def _code_versions() -> dict[str, str | bool]:
-    """Versions of the code that made the run: package versions, the model's digest, git commit."""
+def _code_versions() -> dict[str, Any]:
+    """What made the run: package versions, the model's digest, git commit, data-file hashes.
+
+    The hashes are the SHA-256 of every parameter, lever, calibrated, province
+    and target file of ``sim/data/``.
+    """
     import mesa
 
-    versions: dict[str, str | bool] = {"lingtouyan": importlib.metadata.version("lingtouyan"),
-                                       "mesa": mesa.__version__, "sim_digest": code_digest()}
+    from lingtouyan._io import provenance
+    from sim.parameters import DATA_DIR
+
+    data = {path.name: path for path in sorted(DATA_DIR.iterdir())
+            if path.suffix in {".yaml", ".csv"} and path.is_file()}
+    record = provenance([PROG], data)
+    versions: dict[str, Any] = {"lingtouyan": importlib.metadata.version("lingtouyan"),
+                                "mesa": mesa.__version__, "sim_digest": code_digest(),
+                                "packages": record["versions"],
+                                "data_files": {name: entry["sha256"] for name, entry in
+                                               record["files"].items()}}
     root = CONFIG_DIR.parent
     try:
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],
