@@ -48,6 +48,9 @@ LEAF_KEYS = frozenset(
 REFERENCE_KEYS = frozenset({"line", "quote", "external", "title", "note"})
 STATUSES = ("source", "calibrated", "assumed")
 _DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: Years a yearly series may list: from a few years before the first month a run can start to the
+#: last it can end (a series listed centuries away was extrapolated to overflow).
+SERIES_YEARS = (2000, 2050)
 
 
 class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -127,8 +130,10 @@ class Parameter:
             out = {}
             for k, v in value.items():
                 k = str(k)
-                if self.is_series and not re.fullmatch(r"\d{4}", k):
-                    raise ConfigError(f"{key}.{k}", "series keys must be years YYYY")
+                if self.is_series and not (re.fullmatch(r"\d{4}", k)
+                                           and SERIES_YEARS[0] <= int(k) <= SERIES_YEARS[1]):
+                    raise ConfigError(f"{key}.{k}", f"series keys must be years YYYY from "
+                                      f"{SERIES_YEARS[0]} to {SERIES_YEARS[1]}")
                 if self.keys == "provinces" and k not in province_names:
                     raise ConfigError(
                         f"{key}.{k}", "unknown province; allowed: " + ", ".join(sorted(province_names))
