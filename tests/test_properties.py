@@ -54,7 +54,7 @@ from sim.config import (
     resolve,
     scenario_names,
 )
-from sim.parameters import Parameter
+from sim.parameters import SERIES_YEARS, Parameter
 from sim.timeline import format_month, parse_month
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -76,6 +76,11 @@ SCALE = 0.001
 #: levers' (the policy families' own checks, ``sim/policies/``).
 RULE_KEYS = (*(rule.key for rule in CROSS_FIELD_RULES), "policy.assessment.weight_village",
              "policy.enterprise.campaign_end")
+#: The leaves those rules bind.
+RULE_LEAVES = frozenset({"villager.initial_member_share", "villager.initial_activist_share",
+                         "villager.initial_applicant_share", "assessment.weight_village",
+                         "assessment.weight_township", "assessment.weight_county",
+                         "enterprise.campaign_start", "enterprise.campaign_end"})
 EXAMPLES_VALID = int(os.environ.get("LINGTOUYAN_PROPERTY_EXAMPLES", "60"))
 EXAMPLES_INVALID = 5 * EXAMPLES_VALID
 EXAMPLES_CLI = 4
@@ -127,11 +132,10 @@ def number(leaf: Parameter, whole: bool) -> st.SearchStrategy:
     return st.one_of(ends, inside)
 
 
-years = st.integers(0, 9999).map(lambda y: f"{y:04d}")
 dates = st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(0, 9999), st.integers(1, 12))
 #: The run's own years, where a date or a series year changes what the model does.
 near_dates = st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(2006, 2016), st.integers(1, 12))
-near_years = st.integers(2000, 2060).map(str)
+near_years = st.integers(*SERIES_YEARS).map(str)
 
 
 def valid_value(leaf: Parameter) -> st.SearchStrategy:
@@ -143,7 +147,8 @@ def valid_value(leaf: Parameter) -> st.SearchStrategy:
     if kind in ("int", "float"):
         return number(leaf, whole)
     if kind == "series":
-        return st.dictionaries(st.one_of(near_years, years), number(leaf, False), min_size=1, max_size=5)
+        return st.dictionaries(st.one_of(near_years, st.sampled_from(["2000", "2050"])), number(leaf, False),
+                               min_size=1, max_size=5)
     if kind == "mapping":
         return st.dictionaries(st.sampled_from(PROVINCES), number(leaf, False), max_size=4)
     if kind == "list":
@@ -179,7 +184,7 @@ def invalid_value(leaf: Parameter) -> st.SearchStrategy:
                 lambda v: (v, "", "not whole")))
         return st.one_of(*cases)
     if kind == "series":
-        bad_key = st.sampled_from(["20x8", "208", "20080", "year", "-200"]).map(
+        bad_key = st.sampled_from(["20x8", "208", "20080", "year", "-200", "1999", "2051", "0000"]).map(
             lambda k: ({k: 1.0}, f".{k}", "not a year"))
         bad_value = st.tuples(near_years, _outside(leaf)).map(lambda t: ({t[0]: t[1]}, f".{t[0]}",
                                                                          "value out of range"))
@@ -278,7 +283,8 @@ def invalid_overrides(draw) -> tuple[dict[str, Any], str, str, str]:
                                                  "cross-field"]))
     leaves = draw(chosen_leaves(most=4))
     *good, (root, path, leaf) = leaves
-    items = [(r, p, draw(valid_value(lf))) for r, p, lf in good]
+    # The other leaves are valid, and valid together: none that a cross-field rule binds.
+    items = [(r, p, draw(valid_value(lf))) for r, p, lf in good if p not in RULE_LEAVES]
     if where == "leaf":
         value, suffix, what = draw(invalid_value(leaf))
         items.append((root, path, value))

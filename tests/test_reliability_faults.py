@@ -192,6 +192,7 @@ def test_a_calibration_killed_at_random_moments_resumes_to_the_uninterrupted_res
         _signal(proc, how)
         _check_stopped(proc, how, "sim-calibrate")
         _assert_gone(workers)
+        _log(f"sim-calibrate killed by {how}", "finished" if proc.returncode == 0 else "stopped")
         # Nothing partial is visible: either no result or a complete one.
         visible = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
         assert set(visible) <= {"early_targets.yaml", "cache", "ref-cache", "ref.yaml", "ref-report",
@@ -207,6 +208,7 @@ def test_a_calibration_killed_at_random_moments_resumes_to_the_uninterrupted_res
     replayed = [int(n) for n in re.findall(r"\((\d+) replayed\)", resumed.stdout)]
     assert replayed and replayed[-1] >= kills[0][1] > 0, (kills, resumed.stdout, SEED)
     assert _result(tmp_path, "cal") == _result(tmp_path, "ref"), (kills, SEED)
+    _log("sim-calibrate resumed after 3 kills", "equal to the uninterrupted calibration")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # stale stages removed
 
 
@@ -303,6 +305,19 @@ def test_a_run_killed_at_random_moments_shows_no_partial_result_and_the_next_run
     assert all(not (p / ".owner").exists() for p in left), (left, SEED)
     assert (foreign / "notes.txt").read_text() == "not the program's\n" and (live / ".owner").exists()
     assert all(_complete(d) for d in _visible(runs))
+    _log("sim-run after 3 kills", "dead staging directories removed, foreign and live ones kept")
+    # The run records what reproduces it: resolved config, seed, versions, commit, data-file hashes.
+    from lingtouyan._io import file_sha256
+    from sim.parameters import DATA_DIR
+
+    last = next(d for d in _visible(runs) if d.name.endswith("_seed9"))
+    record = yaml.safe_load((last / "config.yaml").read_text(encoding="utf-8"))
+    assert record["seed"] == 9 and (last / "seed.txt").read_text() == "9\n"
+    assert record["param"]["national"]["villages"] > 0 and record["policy"]["pay_floor"]["multiple"] > 0
+    assert {"numpy", "pandas", "mesa", "python"} <= set(record["code"]["packages"])
+    assert record["code"].get("git_commit") or not shutil.which("git")
+    for name in ("parameters.yaml", "levers.yaml", "targets.yaml", "calibrated.yaml", "provinces.csv"):
+        assert record["code"]["data_files"][name] == file_sha256(DATA_DIR / name)
 
 
 def test_a_sweep_killed_at_random_moments_leaves_no_partial_job_no_worker_and_resumes(tmp_path):
@@ -334,6 +349,7 @@ def test_a_sweep_killed_at_random_moments_leaves_no_partial_job_no_worker_and_re
     left = [p for p in _partials(sweep) if p not in (foreign, live)]
     assert all(not (p / ".owner").exists() for p in left), (left, kills, SEED)
     assert (foreign / "notes.txt").exists() and (live / ".owner").exists()
+    _log("sweep rerun after 3 kills", f"resumed ({finished} of 4 jobs done), every job complete")
 
 
 def _children(proc: subprocess.Popen) -> list[psutil.Process]:
