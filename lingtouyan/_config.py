@@ -7,8 +7,10 @@ and parameter values are written in one place only (``sim/data/*.yaml``):
   :func:`sim.resolve`;
 * ``policy.<family>.<leaf>``: every lever of ``sim/data/levers.yaml``;
 * ``param.<group>.<leaf>``: every world parameter of ``sim/data/parameters.yaml``;
+* output settings: ``objective`` and ``outcomes.regions`` (rows by region and
+  province in the outcome table);
 
-each with the calibrated values of ``sim/data/calibrated.yaml`` applied (the
+each lever and parameter with the calibrated values of ``sim/data/calibrated.yaml`` applied (the
 file is read once, here). It is registered in Hydra's ``ConfigStore`` as
 ``sim_run`` and composed with ``configs/config.yaml``, a scenario and,
 optionally, an experiment. Struct mode rejects unknown keys.
@@ -59,7 +61,7 @@ VERSION_BASE = "1.3"
 #: Run settings of the schema, taken with their defaults from :func:`sim.resolve`.
 RUN_SETTINGS = ("scale", "seed", "start", "end")
 #: Keys of the job config besides the run settings and the two trees.
-OTHER_KEYS = ("scenario_name", "description", "results_dir", "objective")
+OTHER_KEYS = ("scenario_name", "description", "results_dir", "objective", "outcomes")
 #: Config groups of ``configs/`` (their options are file names, never paths).
 GROUPS = ("scenario", "experiment")
 #: What the command line records as the calibration applied (the schema's defaults).
@@ -90,6 +92,7 @@ def build_schema() -> DictConfig:
         "description": "",
         "results_dir": "results",
         "objective": None,
+        "outcomes": {"regions": False},
         "policy": levers.nested_values(),
         "param": world.nested_values(),
     })
@@ -115,13 +118,16 @@ class Job:
         arguments: Plain ``VillageModel`` keyword arguments (every lever and parameter).
         config: The configuration :func:`sim.resolve` made of them.
         objective: The objective to return, parsed (None if not asked for).
-        digest: Hash of the resolved configuration and the code version.
+        digest: Hash of the resolved configuration, the code version and, when asked
+            for, the outcomes by region (``outcomes.regions``).
+        regions: Whether the outcome table has the rows by region and province.
     """
 
     arguments: dict[str, Any]
     config: RunConfig
     objective: Objective | None
     digest: str
+    regions: bool = False
 
 
 def job_values(cfg: DictConfig) -> dict[str, Any]:
@@ -193,7 +199,23 @@ def validate_values(data: Mapping[str, Any], chosen: str | None = None) -> Job:
             if not _has(data[root], path):
                 raise ConfigError(f"{root}.{path}", "cannot be removed; set a value instead")
     objective = Objective.parse(data["objective"], config) if data["objective"] is not None else None
-    return Job(arguments, config, objective, config_digest(config))
+    regions = outcome_regions(data)
+    return Job(arguments, config, objective, config_digest(config, regions=regions), regions)
+
+
+def outcome_regions(data: Mapping[str, Any]) -> bool:
+    """The run setting ``outcomes.regions``: whether the outcome table has rows by region.
+
+    Raises:
+        ConfigError: for anything but true or false.
+    """
+    outcomes = data.get("outcomes")
+    if not isinstance(outcomes, Mapping):
+        raise ConfigError("outcomes", "is a group of settings; set its keys, e.g. outcomes.regions=true")
+    regions = outcomes.get("regions", False)
+    if not isinstance(regions, bool):
+        raise ConfigError("outcomes.regions", f"must be true or false, got {regions!r}")
+    return regions
 
 
 def _has(tree: Mapping[str, Any], path: str) -> bool:
@@ -230,10 +252,14 @@ def check_command_line(overrides: Sequence[str]) -> Job:
 
 
 def model_arguments(cfg: DictConfig) -> dict[str, Any]:
-    """``VillageModel`` keyword arguments from a composed job config (every leaf, plain)."""
+    """``VillageModel`` keyword arguments from a composed job config (every leaf, plain).
+
+    They include ``regions`` (``outcomes.regions``); :func:`sim.resolve` takes the others.
+    """
     data = job_values(cfg)
     return {**{name: data[name] for name in RUN_SETTINGS}, "scenario": data["scenario_name"],
-            "policy": data["policy"], "params": data["param"], "calibration": None}
+            "policy": data["policy"], "params": data["param"], "calibration": None,
+            "regions": outcome_regions(data)}
 
 
 def recorded(config: RunConfig) -> dict[str, Any]:
@@ -241,14 +267,18 @@ def recorded(config: RunConfig) -> dict[str, Any]:
     return {**config.to_dict(), "calibration": CALIBRATION}
 
 
-def config_digest(config: RunConfig) -> str:
+def config_digest(config: RunConfig, *, regions: bool = False) -> str:
     """A job's identity: hash of its resolved configuration and the model's code version.
 
     Two jobs with the same digest write the same outputs (the model is
     deterministic), so a sweep that finds a finished job of that digest skips it.
+    With ``regions`` (``outcomes.regions=true``) the outcome table has more rows,
+    so the digest differs; without, it is what it was before that setting existed.
     """
-    text = json.dumps({"config": recorded(config), "code": code_digest()}, sort_keys=True,
-                      default=str, separators=(",", ":"))
+    identity: dict[str, Any] = {"config": recorded(config), "code": code_digest()}
+    if regions:
+        identity["outcomes"] = {"regions": True}
+    text = json.dumps(identity, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -318,9 +348,11 @@ class Objective:
         return cls(text.strip(), measure, first, last)
 
     def value(self, table: Any) -> float:
-        """The objective's value in a tidy outcome table."""
+        """The objective's value in a tidy outcome table (its national rows)."""
         rows = table[(table["measure"] == self.measure) & (table["date"] >= self.first)
                      & (table["date"] <= self.last)]
+        if "region" in rows.columns:
+            rows = rows[rows["region"] == "national"]
         value = float(rows["value"].mean())
         if not math.isfinite(value):
             raise ValueError(f"objective {self.text}: undefined (no finite value in those months)")
@@ -526,5 +558,5 @@ def undo_sweep_dir() -> None:
 
 __all__ = ["CONFIG_DIR", "CONFIG_NAME", "SCHEMA_NAME", "VERSION_BASE", "CommandLineCheck", "Job",
            "Objective", "Rejected", "build_schema", "check_command_line", "check_overrides",
-           "config_digest", "hydra_error", "model_arguments", "recorded", "register_schema",
-           "undo_run_dir", "undo_sweep_dir", "validate", "validate_values"]
+           "config_digest", "hydra_error", "model_arguments", "outcome_regions", "recorded",
+           "register_schema", "undo_run_dir", "undo_sweep_dir", "validate", "validate_values"]

@@ -17,7 +17,9 @@ dataset has one row per job, month, measure and region, with these columns:
 * ``draw``: the parameter draw (``draws.csv`` of the lingtouyan sweeper, a
   ``draw`` override, else 0);
 * ``scenario``, ``seed``, ``date`` (``YYYY-MM``), ``measure``, ``region``
-  (``national`` when the job's table has no region column), ``value``;
+  (``national``, and with ``sim-run -m ... outcomes.regions=true`` also
+  ``east``, ``central``, ``west`` and each province; ``national`` for every
+  row of a job whose table has no region column), ``value``;
 * ``run_id``.
 
 Jobs are read and written one by one (pyarrow's ``ParquetWriter``, a row
@@ -51,7 +53,7 @@ JOB_FILES = ("outcomes.parquet", "config.yaml", "seed.txt")
 DEFAULT_OUT = "sweep.parquet"
 MARKER = "_aggregate.yaml"
 #: Keys that are columns of their own or say nothing about the point of a job.
-NOT_SWEPT = ("seed", "scenario", "results_dir", "draw")
+NOT_SWEPT = ("seed", "scenario", "results_dir", "draw", "outcomes.regions")
 TABLE_COLUMNS = ("draw", "scenario", "seed", "date", "measure", "region", "value", "run_id")
 ROWS_PER_GROUP = 500_000
 ROWS_PER_FILE = 20_000_000

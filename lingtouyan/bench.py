@@ -14,7 +14,7 @@ It then gives the cost exponent ``log(t2/t1) / log(s2/s1)`` between
 consecutive scales and between 1:100 and 1:1, and times the secretary
 stay/quit rule written two ways side by side: one
 :class:`sim.agents.secretary.Secretary` ``mesa.Agent`` per secretary stepped by
-``model.agents.do("step")``, against :meth:`Secretaries.decide_to_stay` on
+``model.agents.do("step")``, against :meth:`Secretaries.draw_quits` on
 arrays, with the same secretaries and the same relative values.
 
 Usage::
@@ -23,6 +23,9 @@ Usage::
     sim-bench --scales 0.001,0.01 --repeat 5
     sim-bench --json bench.json
     sim-bench --profile 0.1                # cProfile of one 1:10 run instead
+    sim-bench --sweep                      # a 200-job sweep: plain loop, launchers (see below)
+    sim-bench --regions --repeat 9         # the cost of the outcomes by region
+    sim-bench --demo                       # months per second of the classroom page
 
 ``--repeat N`` (default 3) runs each scale below 1:1 N times, each in a fresh
 process, and reports the median wall time (the fastest is shown beside it)
@@ -30,6 +33,16 @@ and the largest peak memory; the 1:1 run is made once. The quit-rule
 comparison is also repeated N times (median). On Linux each timed figure
 comes with the load other processes put on the machine meanwhile, so a
 figure taken on a busy machine shows as such.
+
+``--sweep`` times one sweep, 10 pay-floor multiples x 20 seeds at the default
+scale (``--sweep-values``, ``--sweep-seeds``, ``--sweep-scale``), on the same
+points and the same number of processes (``--sweep-jobs``, default 2) as: a
+plain loop over ``VillageModel`` in a process pool, Hydra's basic launcher
+(serial), the local launcher, the Dask launcher on a local cluster, and the
+check of every job without running any. Each is a command of its own, timed
+whole (its start, imports and workers included), by wall time and by the CPU
+time of all its processes; the report gives both as ratios to the plain loop
+and the local launcher's overhead per job (docs/SWEEPS.md, "Timings").
 """
 
 from __future__ import annotations
@@ -40,6 +53,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -282,7 +296,7 @@ def time_quit_rule(n: int, months: int, repeat: int, seed: int = 0) -> dict[str,
         t0 = time.perf_counter()
         quits = 0
         for _ in range(months):
-            quitting = secretaries.decide_to_stay(values, rng)
+            quitting = secretaries.draw_quits(values, rng)
             secretaries.filled[quitting] = False
             quits += len(quitting)
         arrays.append(time.perf_counter() - t0)
@@ -390,7 +404,7 @@ def format_report(report: dict[str, Any]) -> str:
             f"  per-agent Mesa, model.agents.shuffle_do('step'):            "
             f"{q['per_agent_mesa_shuffle_ns_per_agent_step']:9.1f} ns per agent-step "
             f"({q['per_agent_mesa_shuffle_s']:.4f} s)",
-            f"  arrays, Secretaries.decide_to_stay:                        "
+            f"  arrays, Secretaries.draw_quits:                           "
             f"{q['array_ns_per_agent_step']:9.1f} ns per agent-step "
             f"({q['array_s']:.4f} s, {q['quits_array']:,} quits)",
             f"  speed ratio (per-agent do / arrays): {q['speedup']:.1f}x "
@@ -495,11 +509,70 @@ def profile_run(scale: float, seed: int, top: int) -> str:
     return text
 
 
+# ----------------------------------------------------------------------------- regions
+def time_regions(scale: float, repeat: int, seed: int = 0) -> dict[str, Any]:
+    """CPU time of a run without and with the outcomes by region, in pairs, in this process.
+
+    Each pair runs the same model three ways, in turn (the order rotating
+    from pair to pair): ``VillageModel(...).run()`` as ``sim-run`` runs by
+    default; built with ``regions=True`` (the monthly bookkeeping by province,
+    what every run paid before it could be switched off); and with the
+    regional table made too (``outcomes(regions=True)``, what
+    ``outcomes.regions=true`` asks for). The ratios to the default run are
+    taken pair by pair, so a drift of the machine's speed cancels.
+    """
+    from sim.model import VillageModel
+
+    def default() -> None:
+        VillageModel(scale=scale, seed=seed).run()
+
+    def bookkeeping() -> None:
+        VillageModel(scale=scale, seed=seed, regions=True).run()
+
+    def table() -> None:
+        model = VillageModel(scale=scale, seed=seed, regions=True)
+        model.run()
+        model.outcomes(regions=True)
+
+    ways = {"default": default, "bookkeeping": bookkeeping, "table": table}
+    for run in ways.values():  # warm-up: lazy imports and caches
+        run()
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    names = list(ways)
+    for r in range(repeat):
+        for name in names[r % 3:] + names[:r % 3]:
+            t0 = time.process_time()
+            ways[name]()
+            times[name].append(time.process_time() - t0)
+    ratio = {name: statistics.median(t / d for t, d in zip(times[name], times["default"], strict=True))
+             for name in ("bookkeeping", "table")}
+    return {"scale": scale, "seed": seed, "repeat": repeat, "cpu_s": times,
+            "median_cpu_s": {name: statistics.median(t) for name, t in times.items()},
+            "ratio_to_default": ratio}
+
+
+def format_regions_report(report: dict[str, Any]) -> str:
+    """The cost of the outcomes by region, as ``sim-bench --regions`` prints it."""
+    m, r = report["median_cpu_s"], report["ratio_to_default"]
+    return "\n".join([
+        f"Outcomes by region and province, scale {report['scale']:g}, seed {report['seed']}, "
+        f"2008-01..2012-12: CPU time of construction + run, median of {report['repeat']} "
+        "interleaved runs each",
+        f"  default run (no regions)                       {m['default']:7.3f} s",
+        f"  with the bookkeeping by province (regions=True) {m['bookkeeping']:7.3f} s  "
+        f"{(r['bookkeeping'] - 1) * 100:+5.1f}% (pairwise median)",
+        f"  and the regional table (outcomes.regions=true)  {m['table']:7.3f} s  "
+        f"{(r['table'] - 1) * 100:+5.1f}% (pairwise median)",
+    ])
+
+
 # ----------------------------------------------------------------------------- sweeps
 #: The benchmark sweep: 10 pay-floor multiples x 20 seeds at the default scale.
 SWEEP_VALUES, SWEEP_SEEDS, SWEEP_JOBS = 10, 20, 2
-#: Goal of issue 7: the sweep through the launcher within 1.3x of a plain loop on the same cores.
+#: The goal: a sweep through the local launcher within 1.3x of a plain loop on the same cores.
 SWEEP_GOAL = 1.3
+#: The ways a sweep is run, in the order they are timed (``--sweep-variants``).
+SWEEP_VARIANTS = ("plain", "basic", "local", "dask", "check")
 
 
 def sweep_points(values: int, seeds: int) -> list[tuple[float, int]]:
@@ -509,9 +582,15 @@ def sweep_points(values: int, seeds: int) -> list[tuple[float, int]]:
 
 
 def plain_loop(points: Sequence[tuple[float, int]], processes: int, scale: float) -> None:
-    """A user's own loop over ``VillageModel``, split over ``processes`` processes."""
+    """A user's own loop over ``VillageModel``, split over ``processes`` processes.
+
+    Each process imports the model once and runs its share of the points, as
+    the launchers' workers do; the outcome table of each run is made and
+    dropped (a run of ``VillageModel.run``), nothing is written.
+    """
     import multiprocessing
 
+    os.environ.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
         for _ in pool.imap_unordered(_plain_job, [(m, s, scale) for m, s in points]):
             pass
@@ -525,7 +604,12 @@ def _plain_job(point: tuple[float, int, float]) -> int:
 
 
 def _timed(command: list[str], cwd: Path) -> dict[str, Any]:
-    """Wall time of a command (its start and imports included), and the machine's other load."""
+    """Wall and CPU time of a command and its processes (start and imports included).
+
+    The CPU time is that of the command and every process it waited for (its
+    workers), user plus system; with the load other processes put on the
+    machine meanwhile.
+    """
     busy = machine_busy_s()
     before = os.times()
     start = time.perf_counter()
@@ -538,59 +622,104 @@ def _timed(command: list[str], cwd: Path) -> dict[str, Any]:
     return {"wall_s": wall, "cpu_s": own, "other_load": other_load(busy, machine_busy_s(), own, wall)}
 
 
-def run_sweep_benchmark(values: int, seeds: int, jobs: int, scale: float) -> dict[str, Any]:
-    """Time one sweep four ways on the same points and the same cores; return the report."""
-    import shutil
+def sweep_commands(values: int, seeds: int, jobs: int, scale: float,
+                   sweep_dir: Path) -> dict[str, tuple[str, list[str]]]:
+    """Each variant of :data:`SWEEP_VARIANTS`: its name in the report and its command line."""
+    multiples = ",".join(f"{m:g}" for m in sorted({m for m, _ in sweep_points(values, seeds)}))
+    sim_run = shutil.which("sim-run", path=str(Path(sys.executable).parent)) or "sim-run"
+    sweep = [sim_run, "-m", f"policy.pay_floor.multiple={multiples}", f"seed=range(0,{seeds})",
+             f"scale={scale}", f"hydra.sweep.dir={sweep_dir}"]
+    spec = json.dumps({"values": values, "seeds": seeds, "jobs": jobs, "scale": scale})
+    return {
+        "plain": (f"plain loop over VillageModel ({jobs} processes)",
+                  [sys.executable, "-m", "lingtouyan.bench", "--child-sweep", spec]),
+        "basic": ("Hydra's basic launcher (serial)",
+                  [*sweep, "hydra/launcher=basic", "hydra/sweeper=basic"]),
+        "local": (f"local launcher ({jobs} processes)", [*sweep, f"hydra.launcher.n_jobs={jobs}"]),
+        "dask": (f"dask launcher (local cluster, {jobs} workers)",
+                 [*sweep, "hydra/launcher=dask", f"hydra.launcher.n_workers={jobs}"]),
+        "check": ("checking every job, running none", [*sweep, "hydra.launcher.check_only=true"]),
+    }
+
+
+def run_sweep_benchmark(values: int, seeds: int, jobs: int, scale: float,
+                        variants: Sequence[str] = SWEEP_VARIANTS) -> dict[str, Any]:
+    """Time one sweep several ways on the same points and the same cores; return the report.
+
+    ``variants`` (of :data:`SWEEP_VARIANTS`) must include ``plain``, the
+    reference of every ratio. Each sim-run variant writes into a fresh
+    temporary sweep directory, removed afterwards.
+    """
     import tempfile
 
-    points = sweep_points(values, seeds)
-    multiples = ",".join(f"{m:g}" for m in sorted({m for m, _ in points}))
-    sim_run = shutil.which("sim-run", path=str(Path(sys.executable).parent)) or "sim-run"
-    sweep = ["-m", f"policy.pay_floor.multiple={multiples}", f"seed=range(0,{seeds})", f"scale={scale}"]
-    variants = {
-        "basic launcher (serial)": [sim_run, *sweep, "hydra/launcher=basic", "hydra/sweeper=basic"],
-        f"local launcher ({jobs} processes)": [sim_run, *sweep, f"hydra.launcher.n_jobs={jobs}"],
-        f"dask launcher (local cluster, {jobs} workers)": [
-            sim_run, *sweep, "hydra/launcher=dask", f"hydra.launcher.n_workers={jobs}"],
-        f"plain loop over VillageModel ({jobs} processes)": [
-            sys.executable, "-m", "lingtouyan.bench", "--child-sweep",
-            json.dumps({"values": values, "seeds": seeds, "jobs": jobs, "scale": scale})],
-    }
-    checked = [sim_run, *sweep, "hydra.launcher.check_only=true"]
     results: dict[str, Any] = {}
+    names: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="sim-bench-sweep-") as tmp:
-        for n, (name, command) in enumerate({**variants, "checking every job, running none":
-                                             checked}.items()):
-            print(f"  {name}...", file=sys.stderr, flush=True)
-            where = Path(tmp) / f"v{n}"
+        for key in [v for v in SWEEP_VARIANTS if v in variants]:
+            where = Path(tmp) / key
             where.mkdir()
-            extra = [f"hydra.sweep.dir={where / 'sweep'}"] if command[0] == sim_run else []
-            results[name] = _timed([*command, *extra], where)
+            name, command = sweep_commands(values, seeds, jobs, scale, where / "sweep")[key]
+            print(f"  {name}...", file=sys.stderr, flush=True)
+            names[key] = name
+            results[key] = {"name": name, **_timed(command, where)}
             shutil.rmtree(where, ignore_errors=True)
-    plain = results[f"plain loop over VillageModel ({jobs} processes)"]["wall_s"]
-    local = results[f"local launcher ({jobs} processes)"]["wall_s"]
-    return {"jobs": len(points), "values": values, "seeds": seeds, "processes": jobs, "scale": scale,
-            "results": results, "plain_s": plain,
-            "per_job_overhead_s": (local - plain) * jobs / len(points),
-            "local_vs_plain": local / plain, "goal": SWEEP_GOAL,
-            "passes": local / plain <= SWEEP_GOAL, "environment": environment()}
+    n = values * seeds
+    plain = results["plain"]
+    report: dict[str, Any] = {
+        "jobs": n, "values": values, "seeds": seeds, "processes": jobs, "scale": scale,
+        "results": results, "plain_s": plain["wall_s"], "plain_cpu_s": plain["cpu_s"],
+        "goal": SWEEP_GOAL, "environment": environment()}
+    if "local" in results:
+        local = results["local"]
+        report.update(
+            local_vs_plain=local["wall_s"] / plain["wall_s"],
+            local_vs_plain_cpu=local["cpu_s"] / plain["cpu_s"],
+            # What the launcher costs beyond the runs, per job: wall time of the
+            # workers (over the same cores), and CPU time of all the processes.
+            per_job_overhead_s=(local["wall_s"] - plain["wall_s"]) * jobs / n,
+            per_job_overhead_cpu_s=(local["cpu_s"] - plain["cpu_s"]) / n,
+            passes=local["wall_s"] / plain["wall_s"] <= SWEEP_GOAL)
+    if "check" in results:
+        report["check_cpu_s"] = results["check"]["cpu_s"]
+    return report
 
 
 def format_sweep_report(report: dict[str, Any]) -> str:
-    """The sweep timings as a table, with ratios to the plain loop."""
+    """The sweep timings as a table, with wall and CPU ratios to the plain loop."""
     lines = [f"Sweep of {report['jobs']} jobs ({report['values']} pay-floor multiples x "
              f"{report['seeds']} seeds, scale {report['scale']:g}, 2008-01..2012-12), "
-             f"{report['processes']} processes where parallel", "",
-             f"{'variant':<48} {'wall s':>8} {'vs loop':>8} {'other load':>11}"]
-    for name, r in report["results"].items():
+             f"{report['processes']} processes where parallel; every process's start and "
+             "imports included", "",
+             f"{'variant':<48} {'wall s':>8} {'vs loop':>8} {'cpu s':>8} {'vs loop':>8} "
+             f"{'other load':>11}"]
+    for r in report["results"].values():
         load = "-" if r["other_load"] is None else f"{r['other_load']:.2f} cores"
-        lines.append(f"{name:<48} {r['wall_s']:8.1f} {r['wall_s'] / report['plain_s']:7.2f}x {load:>11}")
-    lines += ["", f"Per-job overhead of the local launcher over the plain loop: "
-              f"{report['per_job_overhead_s']:.3f} s of a worker's time per job",
-              f"[{'PASS' if report['passes'] else 'FAIL'}] local launcher within {report['goal']}x "
-              f"of the plain loop on the same cores: {report['local_vs_plain']:.2f}x",
-              "(other load: cores kept busy by other processes meanwhile; near 0 on an idle machine)"]
+        lines.append(f"{r['name']:<48} {r['wall_s']:8.1f} {r['wall_s'] / report['plain_s']:7.2f}x "
+                     f"{r['cpu_s']:8.1f} {r['cpu_s'] / report['plain_cpu_s']:7.2f}x {load:>11}")
+    if "local_vs_plain" in report:
+        lines += ["", "Per-job overhead of the local launcher over the plain loop: "
+                  f"{report['per_job_overhead_s'] * 1000:.0f} ms of a worker's wall time, "
+                  f"{report['per_job_overhead_cpu_s'] * 1000:.0f} ms of CPU time (all processes)"]
+        if "check_cpu_s" in report:
+            lines.append(f"  of which sim-run's start and its check of every job: "
+                         f"{report['check_cpu_s'] / report['jobs'] * 1000:.0f} ms of CPU per job "
+                         f"({report['check_cpu_s']:.1f} s in all)")
+        lines += [f"[{'PASS' if report['passes'] else 'FAIL'}] local launcher within "
+                  f"{report['goal']}x of the plain loop on the same cores: "
+                  f"{report['local_vs_plain']:.2f}x wall ({report['local_vs_plain_cpu']:.2f}x CPU)"]
+    lines.append("(other load: cores kept busy by other processes meanwhile; near 0 on an idle "
+                 "machine. Under load, compare the CPU ratios.)")
     return "\n".join(lines)
+
+
+def _variants(text: str) -> list[str]:
+    chosen = [v.strip() for v in text.split(",") if v.strip()]
+    unknown = [v for v in chosen if v not in SWEEP_VARIANTS]
+    if unknown or "plain" not in chosen:
+        raise argparse.ArgumentTypeError(
+            f"variants are a comma-separated choice of {', '.join(SWEEP_VARIANTS)}, "
+            f"including plain (the reference); got {text!r}")
+    return chosen
 
 
 # ----------------------------------------------------------------------------- command line
@@ -628,8 +757,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile-top", type=int, default=30, metavar="N",
                         help="entries shown per profile table (default: 30)")
     parser.add_argument("--sweep", action="store_true",
-                        help="instead, time a sweep four ways: the basic launcher, the local and the "
-                             "Dask launcher, and a plain loop over VillageModel (ratios to the loop)")
+                        help="instead, time a sweep several ways: a plain loop over VillageModel, "
+                             "Hydra's basic launcher, the local and the Dask launcher, and the check "
+                             "of every job alone (wall and CPU ratios to the loop)")
+    parser.add_argument("--sweep-variants", type=_variants, default=list(SWEEP_VARIANTS),
+                        help="which of them, comma-separated (default: "
+                             f"{','.join(SWEEP_VARIANTS)}; plain is required)")
     parser.add_argument("--sweep-values", type=int, default=SWEEP_VALUES,
                         help=f"pay-floor multiples of the sweep (default: {SWEEP_VALUES})")
     parser.add_argument("--sweep-seeds", type=int, default=SWEEP_SEEDS,
@@ -638,6 +771,9 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"processes of the parallel variants (default: {SWEEP_JOBS})")
     parser.add_argument("--sweep-scale", type=float, default=0.01,
                         help="scale of the sweep's runs (default: 0.01, sim-run's default)")
+    parser.add_argument("--regions", action="store_true",
+                        help="instead, the CPU cost of the outcomes by region and province at the "
+                             "default scale (--repeat pairs, default 3; --scales: its first scale)")
     parser.add_argument("--demo", action="store_true",
                         help="instead, months per second of the classroom page (sim-demo)")
     parser.add_argument("--child-scale", type=float, help=argparse.SUPPRESS)
@@ -663,8 +799,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             _parser().error("--sweep-values, --sweep-seeds and --sweep-jobs must be at least 1, "
                             "--sweep-scale in (0, 1]")
         report = run_sweep_benchmark(args.sweep_values, args.sweep_seeds, args.sweep_jobs,
-                                     args.sweep_scale)
+                                     args.sweep_scale, args.sweep_variants)
         print(format_sweep_report(report))
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump(report, f, indent=2)
+                f.write("\n")
+        return 0
+    if args.regions:
+        scale = 0.01 if args.scales == list(DEFAULT_SCALES) else args.scales[0]
+        report = time_regions(scale, max(1, args.repeat), args.seed)
+        print(format_regions_report(report))
         if args.json:
             with open(args.json, "w", encoding="utf-8") as f:
                 json.dump(report, f, indent=2)

@@ -15,6 +15,8 @@ same arguments, in any process.
   ``sim/data/parameters.yaml`` uniformly over that range. The draws are a
   Latin hypercube in the joint space, so a few draws cover every margin;
   calibrated values are drawn independently (the file has no covariances).
+  Both come from :mod:`lingtouyan.ranges`, the declaration the analyses'
+  factors (:func:`lingtouyan.analysis.factors.declare`) read as well.
 
 A point is a mapping ``{override key: value text}``; :func:`overrides`
 turns it into Hydra overrides.
@@ -258,26 +260,13 @@ def uncertain_parameters(include: Sequence[str] | None = None) -> list[Uncertain
     Raises:
         ConfigError: for a key in ``include`` that is neither.
     """
-    from sim.calibration.calibrated import CALIBRATED_FILE, load_calibrated
-    from sim.parameters import load_world_parameters, read_yaml
+    from lingtouyan.ranges import calibrated_estimates, plausible_parameters
 
     found: dict[str, Uncertain] = {}
-    fitted = load_calibrated()  # validates the file
-    entries = (read_yaml(CALIBRATED_FILE) or {}).get("values", {}) if CALIBRATED_FILE.exists() else {}
-    for key, value in fitted.items():
-        entry = entries[key]
-        se = entry.get("se")
-        the_leaf = leaf(key)
-        if se is None or not math.isfinite(float(se)) or float(se) <= 0:
-            continue
-        low, high = the_leaf.bounds
-        found[key] = Uncertain(key, "calibrated", float(value), float(low), float(high), float(se),
-                               _is_integer(key))
-    for path, param in load_world_parameters().items():
-        if param.plausible is not None:
-            key = f"param.{path}"
-            found[key] = Uncertain(key, "assumed", float(param.value), *param.plausible,
-                                   integer=_is_integer(key))
+    for key, est in calibrated_estimates().items():
+        found[key] = Uncertain(key, "calibrated", est.value, est.low, est.high, est.se, _is_integer(key))
+    for key, (low, high) in plausible_parameters().items():
+        found[key] = Uncertain(key, "assumed", float(leaf(key).value), low, high, integer=_is_integer(key))
     if include is None:
         return list(found.values())
     missing = [key for key in include if key not in found]

@@ -11,10 +11,12 @@
 
 Uncertainties (EMA's *scenarios*, what the world does) are world parameters
 or calibrated values; levers (EMA's *policies*, what the government sets)
-are policy levers — both named by their override keys and declared from the
-data files: a number varies over the range of ``lingtouyan/analysis/
-factors.yaml`` where it has one, else over its calibration bounds or its
-allowed range; a flag is a ``BooleanParameter``. Outcomes are the scalar
+are policy levers — both named by their override keys and declared once, by
+:func:`lingtouyan.analysis.factors.declare`, the declaration the analyses
+use: a number varies over the range of ``lingtouyan/analysis/factors.yaml``
+where it has one, else over the plausible range, calibration bounds or
+allowed range its leaf in ``sim/data`` declares; a flag is a
+``BooleanParameter``. Outcomes are the scalar
 outcomes of :mod:`lingtouyan.analysis.outcomes`, read from each run's tidy
 table. With several seeds the model is a ``ReplicatorModel`` whose
 replications are the same seeds in every experiment (common random numbers)
@@ -33,55 +35,32 @@ from typing import Any
 
 import numpy as np
 
-from lingtouyan.analysis.evaluate import split_point
+from lingtouyan.analysis.evaluate import run_value, split_point
 from lingtouyan.analysis.outcomes import DEFAULT_OUTCOMES, WINDOW, check_outcomes, scalar_outcomes
 
 
-def _leaf(key: str):
-    from sim import load_levers, load_world_parameters
-
-    root, _, path = key.partition(".")
-    sets = {"policy": load_levers(), "param": load_world_parameters()}
-    if root not in sets or path not in sets[root]:
-        raise ValueError(f"{key}: not a lever (policy.*) or parameter (param.*) of sim/data")
-    return sets[root][path]
-
-
 def parameter(key: str, ranges: Mapping[str, tuple[float, float]] | None = None):
-    """The EMA parameter of an override key, declared from its leaf in ``sim/data``.
+    """The EMA parameter of an override key, from its one declaration in :mod:`~lingtouyan.analysis.factors`.
 
-    The range is ``ranges[key]`` if given, else the factors file's, else the
-    calibration bounds, else the allowed range.
+    A flag is a ``BooleanParameter``, a whole number an ``IntegerParameter``
+    and any other number a ``RealParameter`` over the range
+    :func:`lingtouyan.analysis.factors.declare` gives it: ``ranges[key]`` if
+    given, else the factors file's, else the leaf's own plausible range,
+    calibration bounds or allowed range.
 
     Raises:
         ValueError: for an unknown key, or a numeric leaf without any range.
     """
     from ema_workbench import BooleanParameter, IntegerParameter, RealParameter
 
-    from lingtouyan.analysis.factors import FACTORS_FILE, make_factor
-    from sim.parameters import read_yaml
+    from lingtouyan.analysis.factors import declare
 
-    leaf = _leaf(key)
-    if isinstance(leaf.value, bool):
+    factor = declare(key, ranges)
+    if factor.flag:
         return BooleanParameter(key)
-    if not isinstance(leaf.value, int | float):
-        raise ValueError(f"{key}: only numbers and flags can be EMA parameters, not {type(leaf.value).__name__}")
-    if ranges and key in ranges:
-        low, high = ranges[key]
-    else:
-        declared = (read_yaml(FACTORS_FILE).get("factors") or {}).get(key)
-        if declared:
-            factor = make_factor(key, declared)
-            low, high = factor.low, factor.high
-        elif leaf.bounds is not None:
-            low, high = leaf.bounds
-        elif leaf.allowed is not None:
-            low, high = leaf.allowed
-        else:
-            raise ValueError(f"{key}: no range in the factors file, no bounds and no allowed range; give one")
-    if isinstance(leaf.value, int):
-        return IntegerParameter(key, int(np.ceil(low)), int(np.floor(high)))
-    return RealParameter(key, float(low), float(high))
+    if factor.integer:
+        return IntegerParameter(key, int(np.ceil(factor.low)), int(np.floor(factor.high)))
+    return RealParameter(key, factor.low, factor.high)
 
 
 class _Runner:
@@ -95,7 +74,8 @@ class _Runner:
     def __call__(self, seed: int = 0, **values: Any) -> dict[str, float]:
         from sim import VillageModel
 
-        point = {k: values[k] for k in self.keys if k in values}
+        # Numbers as every analysis runs them (6 significant digits, as the sweep launcher carries them).
+        point = {k: run_value(values[k]) for k in self.keys if k in values}
         spec = split_point(point)
         table = VillageModel(scale=self.scale, end=self.end, seed=int(seed), scenario=self.scenario,
                              **spec).run()

@@ -6,8 +6,11 @@
     sim-run policy.pay_floor.multiple=1.2 seed=7   # any lever, parameter or run setting
     sim-run scenario=no_yiding_sanyou end=2020-12  # a scenario
     sim-run -m policy.pay_floor.multiple=1.2,1.5,2.0 seed=1,2   # one job per combination
+    sim-run outcomes.regions=true                  # also by region and province
 
-Each run writes ``outcomes.parquet`` (the tidy outcome table), ``config.yaml``
+Each run writes ``outcomes.parquet`` (the tidy outcome table; with
+``outcomes.regions=true`` it has a ``region`` column: ``national``, ``east``,
+``central``, ``west`` and each province, see ``docs/SWEEPS.md``), ``config.yaml``
 (the resolved configuration and the command line), ``seed.txt`` and Hydra's
 ``.hydra/`` snapshot to ``results/runs/<time>_<scenario>_seed<seed>/``; a
 sweep writes one such directory per job, ``results/multirun/<sweep>/<digest>/``
@@ -139,14 +142,16 @@ def run_job(cfg: DictConfig) -> float | None:
             out.mkdir(parents=True, exist_ok=True)
             claim(out)
             remove_dead_stages(out.parent)
-        model = VillageModel(**model_arguments(cfg))
-        model.run_id = config_digest(model.config)
+        arguments = model_arguments(cfg)
+        regions = arguments["regions"]
+        model = VillageModel(**arguments)
+        model.run_id = config_digest(model.config, regions=regions)
         if multirun and final is not None and final.name != model.run_id:
             raise RuntimeError(f"the job's configuration (digest {model.run_id}) is not the one "
                                f"checked before the sweep ({final.name})")
         objective = (Objective.parse(cfg.objective, model.config)
                      if cfg.get("objective") is not None else None)
-        table = _run(model, quiet=multirun)
+        table = _run(model, quiet=multirun, regions=regions)
         overrides = list(hc.overrides.task)
         document = {
             "run_id": model.run_id,
@@ -154,6 +159,7 @@ def run_job(cfg: DictConfig) -> float | None:
             "overrides": overrides,
             **recorded(model.config),
             "objective": objective.text if objective else None,
+            "outcomes": {"regions": regions},
             "code": _code_versions(),
         }
         value = objective.value(table) if objective else None
@@ -179,7 +185,8 @@ def run_job(cfg: DictConfig) -> float | None:
         config = model.config
         title = (f"{PROG}: {config.scenario}, seed {config.seed}, scale {config.scale:g} "
                  f"({len(model.villages):,} villages), {config.start}..{config.end}")
-        text = (format_summary(table, title=title)
+        national = table[table["region"] == "national"].drop(columns="region") if regions else table
+        text = (format_summary(national, title=title)
                 + f"\n\nOutputs: {_shown(out)}/ ({OUTCOMES}, {CONFIG}, {SEED}, .hydra/)")
         if objective is not None:
             text += f"\nObjective {objective.text}: {value:.6g}"
@@ -187,8 +194,11 @@ def run_job(cfg: DictConfig) -> float | None:
     return value
 
 
-def _run(model: Any, *, quiet: bool) -> Any:
-    """Step the model month by month to its end; a long run prints its progress to stderr."""
+def _run(model: Any, *, quiet: bool, regions: bool = False) -> Any:
+    """Step the model month by month to its end; a long run prints its progress to stderr.
+
+    Returns the outcome table, with the rows by region and province if ``regions``.
+    """
     from sim.timeline import parse_month
 
     months = parse_month(model.config.end) - parse_month(model.config.start) + 1
@@ -203,7 +213,7 @@ def _run(model: Any, *, quiet: bool) -> Any:
             left = (now - began) / done * (months - done)
             print(f"{PROG}: month {done}/{months}, {now - began:.0f} s elapsed, ~{left:.0f} s left",
                   file=sys.stderr, flush=True)
-    return model.outcomes()
+    return model.outcomes(regions=regions)
 
 
 def _print(text: str) -> None:

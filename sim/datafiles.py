@@ -24,6 +24,8 @@ from sim.parameters import DATA_DIR, ParameterSet, load_levers, load_world_param
 
 REGIONS = ("east", "central", "west")
 FUNDING = ("transfer", "provincial_budget", "county_budget")
+#: Who pays the basic pension of secretaries' insurance (L27).
+PENSION_FUNDING = ("shared", "provincial_budget")
 #: Scenario files ship inside the package (``sim/data/scenario/``); the command line's
 #: Hydra finds the same folder as its ``scenario`` group through ``pkg://sim.data``.
 SCENARIO_DIR = resources.files("sim").joinpath("data", "scenario")
@@ -58,6 +60,9 @@ def _load_province_table(path: Path, mtime_ns: int) -> pd.DataFrame:
             raise DataFileError(f"{path.name}: column {column} has status assumed and no reason")
     if not set(table["region"]) <= set(REGIONS) or not set(table["pay_funding"]) <= set(FUNDING):
         raise DataFileError(f"{path.name}: unknown region or pay_funding value")
+    if not set(table["pension_funding"]) <= set(PENSION_FUNDING):
+        raise DataFileError(f"{path.name}: unknown pension_funding value; allowed: "
+                            + ", ".join(PENSION_FUNDING))
     if table["province"].duplicated().any():
         raise DataFileError(f"{path.name}: duplicate province")
     return table

@@ -29,15 +29,19 @@ from sim.agents.secretary import Secretaries, SecretaryView
 from sim.agents.structure import ELEMENTS
 from sim.agents.villager import Villager, Villagers
 from sim.cgvo_programme import Programme
+from sim.community import Communities
 from sim.config import RunConfig, resolve
 from sim.costs import FiscalCosts
+from sim.delegates import Delegates
+from sim.democracy import VillageGovernance
 from sim.development import VillageDevelopment
 from sim.elections import Elections
 from sim.party_education import PartyEducation
 from sim.policies import CHANNELS, Policy
+from sim.political import PoliticalIncentives
 from sim.post import PostValue
 from sim.promotion import PromotionRound
-from sim.regions import RegionalOutcomes
+from sim.regions import NoRegionalOutcomes, RegionalOutcomes
 from sim.seats import Seats
 from sim.streams import Streams
 from sim.timeline import format_month, month_of_year, parse_month, year_of
@@ -61,6 +65,8 @@ class VillageModel(mesa.Model):
         calibration: ``"default"`` applies ``sim/data/calibrated.yaml``; None the files'
             own values; or a path to another calibrated file.
         seed: Seed of every random stream.
+        regions: Also collect the outcomes by region and province (:mod:`sim.regions`) for
+            ``outcomes(regions=True)``; off by default (it costs about 2% of a run).
         **levers: Flat lever changes, e.g. ``pay_floor_multiple=1.2`` (for ``mesa.batch_run``).
 
     Raises:
@@ -70,7 +76,8 @@ class VillageModel(mesa.Model):
     def __init__(self, scale: float = 0.01, start: str = "2008-01", end: str = "2012-12",
                  scenario: str = "as_reported", policy: Mapping[str, Any] | None = None,
                  params: Mapping[str, Any] | None = None, run_id: str | None = None,
-                 calibration: str | None = "default", *, seed: int = 0, **levers: Any) -> None:
+                 calibration: str | None = "default", *, seed: int = 0, regions: bool = False,
+                 **levers: Any) -> None:
         config = resolve(scale=scale, start=start, end=end, scenario=scenario, seed=seed,
                          policy=policy, params=params, flat_levers=levers, calibration=calibration)
         super().__init__(seed=config.seed)
@@ -97,17 +104,21 @@ class VillageModel(mesa.Model):
         self.cgvo_programme.seed_initial(self.start, s("build.cgvos"))
         self.promotion = PromotionRound(p, self.policy, w)
         self.post = PostValue(p, self.policy, w, self.promotion)
+        self.political = PoliticalIncentives(p, w.villages.province, len(w.provinces))
         self.elections = Elections(p, w, self.villagers, self.secretaries, self.cgvos, self.seats, self.post)
         self.fiscal = FiscalCosts(p, self.policy, w)
         self.development = VillageDevelopment(p, len(w.villages))
         self.party_education = PartyEducation(p, self.policy, len(w.villages), len(self.villagers),
                                               s("build.remote_sites"))
+        self.communities = Communities(p, self.policy, w.provinces, config.scale, self.start, s)
+        self.delegates = Delegates(p, self.policy, self.political)
+        self.governance = VillageGovernance(p, self.policy, len(w.villages), s("build.governance"))
         w.refresh(self.start, self.secretaries)
         self.promotion.refresh(year_of(self.start), w.package_in_effect, self.secretaries)
         self.flows: dict[str, float] = {}
         self._views: dict[tuple[str, int], mesa.Agent] = {}
         self.datacollector = mesa.DataCollector(model_reporters=outcomes.reporters())
-        self.regional = RegionalOutcomes(w)
+        self.regional = RegionalOutcomes(w) if regions else NoRegionalOutcomes()
 
     # ----------------------------------------------------------------- schedule
     def step(self) -> None:
@@ -123,7 +134,9 @@ class VillageModel(mesa.Model):
         3. secretaries age, retire normally (departure payments join the fiscal
            bill), and decide to stay or quit on the value of the post;
         4. in the assessment month the annual assessment sets scores and removes
-           failures; in the training month serving secretaries are trained;
+           failures, and provinces honour and nominate the best-scored to
+           seats (§7.23); in the training month the serving secretaries the
+           party-education programme reaches are trained;
         5. in the promotion month the three channels take their winners;
         6. in village election years, committee elections (secretaries face
            challengers, CGVOs win committee seats); every month, by-elections
@@ -132,7 +145,13 @@ class VillageModel(mesa.Model):
            month, promoted in the promotion month), and contracts end; the
            party-education programmes count this month's trainees (new
            members every month; secretaries, CGVO members and skills courses
-           in the training month) and build remote-education sites;
+           in the training month) and build remote-education sites; urban
+           communities move through their month (§7.20: 三有一化 elements,
+           secretaries valued by the village rules, graduates, grid work);
+           party-congress delegates act, and the county congress seats CGVOs
+           (the secretaries among its delegates are those holding a seat
+           from step 4; §7.21); villages take up 四议两公开 and open party
+           affairs, faster under abler secretaries (§7.22);
         8. enterprises gain members, receive instructors and organise;
         9. the fiscal cost of each lever is accounted, and the data
            collector records the month.
@@ -170,8 +189,11 @@ class VillageModel(mesa.Model):
             removed = np.flatnonzero(self.policy.assessment.apply(score, secs.filled))
             flows["secretary_removals"] = len(removed) * self.weight
             self.seats.vacate(removed)
+            honoured, nominated = self.political.award(month, secs, s("secretary.political"))
+            flows["secretary_honours"] = len(honoured) * self.weight
+            flows["secretary_nominations"] = len(nominated) * self.weight
         if moy == int(p.value("secretary.training_month")):
-            self.policy.training.apply(secs)
+            self.party_education.train_secretaries(month, secs, s("party_education.secretary_reach"))
         if moy == int(p.value("secretary.promotion_month")):                                 # 5
             for channel, winners in self.promotion.hold(secs, s("secretary.promotion")).items():
                 flows[f"promotions_{channel}"] = len(winners) * self.weight
@@ -191,6 +213,9 @@ class VillageModel(mesa.Model):
         for name, count in self.cgvo_programme.step(month, s).items():                      # 7
             flows[name] = count * self.weight
         self.party_education.step(month, secs, self.cgvos, self.villagers, admitted)
+        self.communities.step(month)
+        self.delegates.step(month, self.cgvos, self.scale)
+        self.governance.step(month, secs, s("democracy.village"))
         self._enterprises(month)                                                             # 8
         self._develop()
         self.costs = self.fiscal.account(secs, self.cgvos, self.instructor_stock,            # 9
@@ -236,7 +261,8 @@ class VillageModel(mesa.Model):
 
         With ``regions``, a ``region`` column follows ``measure``: ``national`` for the
         national rows (the same values), then ``east``, ``central``, ``west`` and each
-        province for the measures of :data:`sim.regions.MEASURES`.
+        province for the measures of :data:`sim.regions.MEASURES` (the model must be
+        built with ``regions=True``; otherwise a ConfigError says so).
         """
         wide = self.datacollector.get_model_vars_dataframe()
         dates = [format_month(m) for m in range(self.start, self.start + len(wide))]

@@ -12,17 +12,23 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.adoption import COMPLETE_LISTS
 from sim.agents.cgvo import ROLE, ROUTES
 from sim.agents.enterprise import JOINT, OWN
 from sim.agents.secretary import ORIGIN
 from sim.agents.structure import ELEMENTS, REGIONS
+from sim.community import FUNDS as COMMUNITY_FUNDS
+from sim.delegates import ACTIVITIES as DELEGATE_ACTIVITIES
 from sim.party_education import GROUPS as TRAINING_GROUPS
 from sim.policies import CHANNELS
+from sim.policies.community import ELEMENTS as COMMUNITY_ELEMENTS
+from sim.policies.delegates import LEVELS as CONGRESS_LEVELS
 
 #: Monthly flows the model records while it schedules (national counts unless the name says).
 FLOWS = (
     "secretary_quits", "secretary_quits_age55plus", "secretary_normal_departures",
     "secretary_removals", "secretary_lost_elections", "secretary_entrants",
+    "secretary_honours", "secretary_nominations",
     *(f"promotions_{c}" for c in CHANNELS),
     "cgvo_applicants", "cgvo_recruits", "cgvo_ventures_started", "cgvo_committee_wins",
     "enterprise_admissions", "enterprise_orgs_formed", "party_admissions_rural",
@@ -37,6 +43,8 @@ _REPORTED_FLOWS = {
     "secretary_removals": "secretary_removals_per_month",
     "secretary_lost_elections": "secretary_lost_elections_per_month",
     "secretary_entrants": "secretary_entrants_per_month",
+    "secretary_honours": "secretary_honours_per_month",
+    "secretary_nominations": "secretary_nominations_per_month",
     **{f"promotions_{c}": f"promotions_{c}_per_month" for c in CHANNELS},
     "cgvo_applicants": "cgvo_applicants_per_month",
     "cgvo_recruits": "cgvo_recruits_per_month",
@@ -84,6 +92,8 @@ def _secretary_reporters() -> dict[str, Callable]:
                                                          m.secretaries.filled),
         "secretary_pay_yuan_per_year": lambda m: _mean(m.pay, m.secretaries.filled),
         "secretary_post_value_yuan_per_year": lambda m: _mean(m.post_value, m.secretaries.filled),
+        "secretaries_holding_seats": lambda m: float(m.political.holding(m.month, m.secretaries).sum()
+                                                     * m.weight),
         "secretary_entrant_age_years": lambda m: _mean(m.secretaries.age - m.secretaries.tenure,
                                                        recent(m)),
         "secretary_entrant_college_share": lambda m: _mean(m.secretaries.college, recent(m)),
@@ -99,8 +109,17 @@ def _county_reporters() -> dict[str, Callable]:
     def complete(element):
         return lambda m: float(m.counties.provinces_complete(element))
 
+    def listed_complete(element):
+        return lambda m: float(m.world.reported_lists.listed_complete(element))
+
+    def other_share(element):
+        return lambda m: m.world.reported_lists.other_share(element)
+
     return {**{f"county_share_{e}": share(e) for e in ELEMENTS},
-            **{f"provinces_all_counties_{e}": complete(e) for e in ELEMENTS}}
+            **{f"provinces_all_counties_{e}": complete(e) for e in ELEMENTS},
+            **{f"provinces_listed_all_counties_{e}": listed_complete(e) for e in COMPLETE_LISTS},
+            **{f"county_share_{e}_other_provinces": other_share(e) for e in COMPLETE_LISTS},
+            "provinces_documented": lambda m: float(m.world.documents.in_force.sum())}
 
 
 def _cgvo_reporters() -> dict[str, Callable]:
@@ -224,6 +243,89 @@ def _party_education_reporters() -> dict[str, Callable]:
     }
 
 
+def _community_reporters() -> dict[str, Callable]:
+    """Urban communities (§7.20): 三有一化 elements, secretaries, funds, grid work."""
+    def c(m):
+        return m.communities
+
+    def has(element):
+        return lambda m: float(c(m).has[element].mean())
+
+    def flow(name):
+        return lambda m: float(c(m).flows[name] * c(m).weight)
+
+    def secretary_mean(values_fn):
+        return lambda m: c(m).secretary_mean(values_fn(c(m)))
+
+    def fund(name):
+        return lambda m: float(c(m).funds()[name].mean())
+
+    def quit_rate(m) -> float:
+        k = c(m)
+        return 12.0 * k.flows["quits"] / max(float(k.filled.sum()) + k.flows["quits"], 1.0)
+
+    return {
+        **{f"community_share_{e}": has(e) for e in COMMUNITY_ELEMENTS},
+        "community_secretaries_serving": lambda m: float(c(m).filled.sum() * c(m).weight),
+        "community_secretary_vacancy_rate": lambda m: float(1.0 - c(m).filled.mean()),
+        "community_secretary_college_share": secretary_mean(lambda k: k.college),
+        "community_secretary_under35_share": secretary_mean(lambda k: k.age < 35),
+        "community_secretary_mean_age_years": secretary_mean(lambda k: k.age),
+        "community_secretary_graduate_share": secretary_mean(lambda k: k.graduate),
+        "community_secretary_pay_to_wage_ratio": secretary_mean(
+            lambda k: k.pay(slice(None), k.establishment)[1] / k.wage),
+        "community_secretary_post_value_yuan_per_year": secretary_mean(lambda k: k.value),
+        "community_secretary_quit_rate_per_year": quit_rate,
+        "community_secretaries_in_establishment": lambda m: float(
+            (c(m).filled & c(m).establishment).sum() * c(m).weight),
+        "community_secretary_entrants_per_month": flow("entrants"),
+        "community_graduates_in_post": lambda m: float(c(m).graduates.sum() * c(m).weight),
+        **{f"community_funds_{f}_yuan_per_year": fund(f) for f in COMMUNITY_FUNDS},
+        "community_funds_yuan_per_year": lambda m: float(sum(c(m).funds().values()).mean()),
+        "community_households_visited_share": lambda m: float(
+            (c(m).visited * c(m).households).sum() / c(m).households.sum()),
+        "community_pledged_tasks_per_month": flow("pledged_tasks"),
+        "community_problems_solved_per_month": flow("solved"),
+        "community_petitions_per_month": flow("petitions"),
+    }
+
+
+def _delegate_reporters() -> dict[str, Callable]:
+    """Party-congress delegates (§7.21): acts by level, liaison offices, village cadres as delegates."""
+    def acts(activity, level):
+        return lambda m: float(m.delegates.flows[f"{activity}_{level}"])
+
+    def offices(level):
+        return lambda m: float(m.delegates.units[level]["liaison"])
+
+    return {
+        **{f"delegate_{a}_{lv}_per_month": acts(a, lv) for a in DELEGATE_ACTIVITIES for lv in CONGRESS_LEVELS},
+        **{f"delegate_liaison_offices_{lv}": offices(lv) for lv in CONGRESS_LEVELS},
+        "delegates_village_secretaries": lambda m: float(
+            m.delegates.secretaries_as_delegates(m.secretaries) * m.weight),
+        "delegates_cgvos": lambda m: float(m.delegates.cgvos_as_delegates(m.cgvos) * m.weight),
+    }
+
+
+def _governance_reporters() -> dict[str, Callable]:
+    """Village governance (§7.22): 四议两公开 and open party affairs, and their tie to the secretary."""
+    def count(practice):
+        return lambda m: float(m.governance.uses[practice].sum() * m.weight)
+
+    def share_by_capable(capable):
+        def reporter(m) -> float:
+            secs = m.secretaries.capable() if capable else (m.secretaries.filled & ~m.secretaries.capable())
+            return _mean(m.governance.uses["four_deliberations"], secs)
+        return reporter
+
+    return {
+        "villages_four_deliberations": count("four_deliberations"),
+        "villages_open_party_affairs_share": lambda m: float(m.governance.uses["open_affairs"].mean()),
+        "four_deliberations_share_capable_secretary": share_by_capable(True),
+        "four_deliberations_share_other_secretary": share_by_capable(False),
+    }
+
+
 def reporters() -> dict[str, Callable]:
     """All model reporters for Mesa's ``DataCollector``, by measure name."""
     def flow(key: str) -> Callable:
@@ -234,5 +336,6 @@ def reporters() -> dict[str, Callable]:
         **_secretary_reporters(), **flows, **_county_reporters(), **_cgvo_reporters(),
         **_enterprise_reporters(), **_villager_reporters(), **_cost_reporters(),
         **_development_reporters(),
-        **_party_education_reporters(),
+        **_party_education_reporters(), **_community_reporters(), **_delegate_reporters(),
+        **_governance_reporters(),
     }

@@ -11,7 +11,9 @@ module owns that network and those flows:
   coverage (a lever series) passes the village's place in the roll-out
   order, drawn once; coverage only grows, so a site once built stays;
 - reach: a yearly programme reaches ``reach_with_site`` of a village group
-  where the village has a site, ``reach_without_site`` elsewhere;
+  where the village has a site, ``reach_without_site`` elsewhere; the
+  secretaries reached are drawn (stream ``party_education.secretary_reach``)
+  and only they gain the training's ability (``Secretaries.train``, L31, L63);
 - cost: a share ``remote_day_share`` of a reached trainee's days goes
   through the site at ``remote_cost_share`` of an on-site day;
 - flows (person-times = trainees × courses): serving secretaries in the
@@ -21,7 +23,10 @@ module owns that network and those flows:
   skills course in the training month;
 - skills: the share of each villager row's members who have had a skills
   course, and the extra earnings it brings (``skills_earnings_gain_share`` of
-  local labour income a year).
+  local labour income a year); the gain, read as a rise of earning ability
+  (:func:`earner_lift`), moves members near the bar into the capable earners
+  (致富能手) who stand for secretary (L59; L897: the 双育 model's skills
+  training makes members earners).
 
 The person-times are outcomes, compared with the R3 and R11 volumes only as
 a wide held-out interval (NOTES c11: the two reports differ 3- to 30-fold
@@ -43,6 +48,16 @@ GROUPS = ("rural_secretaries", "new_members", "cgvo_members", "skills")
 def reach_share(has_site, with_site: float, without_site: float):
     """Share of a village group a yearly programme reaches: higher where the village has a site."""
     return np.where(has_site, with_site, without_site)
+
+
+def earner_lift(gain_share: float, earnings_log_sd: float) -> float:
+    """Rise of earning ability (standard deviations) of a member after a skills course.
+
+    Ability is standard normal and log earnings spread ``earnings_log_sd``
+    among rural workers, so earnings ``gain_share`` higher are
+    ``log(1 + gain_share) / earnings_log_sd`` standard deviations of ability.
+    """
+    return float(np.log1p(gain_share)) / earnings_log_sd
 
 
 def cost_per_day(coverage_share: float, on_site_cost: float, remote_day_share: float,
@@ -73,6 +88,7 @@ class PartyEducation:
         self._p = params
         self._policy = policy
         self._order = rng.random(n_villages)
+        self._secretaries_trained = np.zeros(n_villages, bool)
         self.site = np.zeros(n_villages, bool)
         self.skills_trained = np.zeros(n_villager_rows, np.float32)
         self.person_times: dict[str, float] = dict.fromkeys(GROUPS, 0.0)
@@ -83,12 +99,31 @@ class PartyEducation:
         """Villages whose place in the roll-out falls below the year's coverage get a site (kept after)."""
         self.site |= self._order < self._policy.party_education.coverage(year)
 
+    def train_secretaries(self, month: int, secretaries, rng: np.random.Generator) -> np.ndarray:
+        """The training month's secretaries' programme; return which villages' secretaries were trained.
+
+        Each village draws one uniform (every village, so the draws do not
+        depend on who serves): its serving secretary is reached, and trained
+        for the ``training`` lever's days (ability gain, L31, L63), when the
+        draw falls below the reach of its village (with or without a site).
+        :meth:`step` counts these trainees in the same month.
+        """
+        p = self._p
+        self.build_sites(year_of(month))
+        reach = reach_share(self.site, p.value("party_education.reach_with_site"),
+                            p.value("party_education.reach_without_site"))
+        trained = (rng.random(len(self.site)) < reach) & secretaries.filled
+        secretaries.train(self._policy.training.secretary_days_per_year, trained)
+        self._secretaries_trained = trained
+        return trained
+
     def step(self, month: int, secretaries, cgvos, villagers, admitted: float) -> dict[str, float]:
         """One month of training; return the person-times by group (simulated units).
 
         Args:
             month: The month simulated.
-            secretaries: Serving secretaries are trained in the training month.
+            secretaries: Not read: the secretaries trained this month are those
+                :meth:`train_secretaries` reached (none if it was not called).
             cgvos: CGVO party members in post are trained in the training month.
             villagers: Rural members are offered skills courses in the training month.
             admitted: People admitted to the party in the simulated villages this month.
@@ -101,6 +136,7 @@ class PartyEducation:
         without_site = p.value("party_education.reach_without_site")
         course_days = p.value("party_education.course_days")
         times = dict.fromkeys(GROUPS, 0.0)
+        trained_secs, self._secretaries_trained = self._secretaries_trained, np.zeros_like(self.site)
         days = sited_days = 0.0
         np.minimum(self.skills_trained, villagers.member, out=self.skills_trained)
         site_share = float(self.site.mean())
@@ -111,10 +147,10 @@ class PartyEducation:
         if month_of_year(month) == int(p.value("secretary.training_month")):
             reach = reach_share(self.site, with_site, without_site)
             sec_days = pol.training.secretary_days_per_year
-            secs = float(reach.sum(where=secretaries.filled))
+            secs = float(trained_secs.sum())
             times["rural_secretaries"] = secs * sec_days / course_days
             days += secs * sec_days
-            sited_days += with_site * float((self.site & secretaries.filled).sum()) * sec_days
+            sited_days += float((self.site & trained_secs).sum()) * sec_days
 
             members = float((cgvos.in_post & cgvos.party).sum())
             cgvo_days = pol.cgvo.training_days_per_year
@@ -129,12 +165,22 @@ class PartyEducation:
             times["skills"] = float(trainees.sum())
             days += times["skills"] * edu.skills_days
             sited_days += float(trainees.sum(where=self.site[villagers.village])) * edu.skills_days
+        self._lift_earners(villagers)
         self.person_times = times
         self.person_days = days
         self.cost_yuan = days * cost_per_day(
             sited_days / days if days > 0 else 0.0, p.value("secretary.training_cost_per_day"),
             p.value("party_education.remote_day_share"), p.value("party_education.remote_cost_share"))
         return times
+
+    def _lift_earners(self, villagers) -> None:
+        """Set each row's rise of earning ability: the lift of a course × the share of its members trained."""
+        p = self._p
+        lift = np.float32(earner_lift(p.value("party_education.skills_earnings_gain_share"),
+                                      p.value("party_education.earnings_log_sd")))
+        trained = np.divide(self.skills_trained, villagers.member, out=np.zeros_like(self.skills_trained),
+                            where=villagers.member > 0)
+        np.multiply(trained, lift, out=villagers.earning_lift)
 
     def skills_earnings_yuan_per_year(self, villagers, labour_income: np.ndarray) -> float:
         """Extra yearly earnings of the members who have had a skills course (simulated units, yuan)."""

@@ -13,6 +13,9 @@ parts the 一定三有 package changes (L6, L16-L27):
 - security: the pension contribution paid while in post and the departure
   subsidy that only a normal departure keeps (L27), spread over the years
   left to serve, so its pull is strongest near retirement (§7.6);
+- political incentives: the chance of being honoured (评先奖优, with Hebei's
+  bonus) and of being nominated as 两代表一委员, times what each is worth
+  (L24; §7.23);
 - intrinsic motivation, minus the earnings the post costs: the post keeps its
   holder in the village, so those whose alternative is migrant work forgo
   most (§7.4).
@@ -33,12 +36,26 @@ from sim.parameters import ParameterSet
 from sim.policies import Policy
 
 
-def post_value(pay, promotion_value, security_value, motivation, forgone):
+def post_value(pay, promotion_value, security_value, motivation, forgone, political=0.0):
     """Yearly value of holding the post (yuan): what staying adds to not staying.
 
-    ``pay + promotion_value + security_value + motivation - forgone``.
+    ``pay + promotion_value + security_value + political + motivation - forgone``.
     """
-    return pay + promotion_value + security_value + motivation - forgone
+    return pay + promotion_value + security_value + political + motivation - forgone
+
+
+def political_value(honour_share: float, bonus, nomination_share: float, seat_term_years: float,
+                    seat_value_multiple: float, income):
+    """Yearly value of the political incentives of the post (yuan; L24, §7.23).
+
+    A year in post brings the chance of an honour, worth the province's bonus
+    (``bonus``, yuan), and the chance of a nomination to a seat, worth
+    ``seat_value_multiple`` × local income for each year of its term. Both
+    chances are the shares of serving secretaries honoured and nominated a
+    year; the seat, once held, is kept whether or not one stays, so only the
+    chance enters.
+    """
+    return honour_share * bonus + nomination_share * seat_term_years * seat_value_multiple * income
 
 
 def forgone_earnings(age, earner, college, migrant_income: float, labour_income,
@@ -109,6 +126,8 @@ class PostValue:
         self._policy = policy
         self._world = world
         self._promotion = promotion
+        bonus = params.value("political.honour_bonus_yuan_by_province")
+        self._bonus = np.array([float(bonus.get(name, 0.0)) for name in world.provinces.names])
 
     def of(self, villages: np.ndarray | slice, age, tenure, earner, college, motivation,
            pay=None, basic=None) -> np.ndarray:
@@ -139,7 +158,12 @@ class PostValue:
             w.departure_on[villages] & ret.departure_subsidy_enabled, ret.age,
             ret.departure_subsidy_per_tenure_year, ret.departure_subsidy_min_years,
             ret.one_off_months, ret.pension_subsidy_yuan_per_year, p)
-        return post_value(pay, self.promotion(villages, age, tenure), security, motivation * income, forgone)
+        political = political_value(
+            p.value("political.honour_share_per_year"), self._bonus[w.villages.province[villages]],
+            p.value("political.nomination_share_per_year"), p.value("political.seat_term_years"),
+            p.value("political.seat_value_income_multiple"), income)
+        return post_value(pay, self.promotion(villages, age, tenure), security, motivation * income, forgone,
+                          political)
 
     def promotion(self, villages: np.ndarray | slice, age, tenure) -> np.ndarray:
         """Option value of promotion (yuan/year) for holders of the posts of ``villages``."""

@@ -7,6 +7,10 @@ are the sums of their provinces and every value is computed the same way as
 its national counterpart of :mod:`sim.outcomes`: quit and vacancy rates,
 county implementation shares, promotions by channel, CGVOs in post and their
 exits by route, enterprise coverage and rural party admissions.
+
+The bookkeeping costs about 2% of a run, so a model keeps it only when built
+with ``VillageModel(..., regions=True)``; otherwise it holds a
+:class:`NoRegionalOutcomes`, which records nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import pandas as pd
 from sim.agents.cgvo import ROUTES
 from sim.agents.structure import ELEMENTS
 from sim.datafiles import REGIONS
+from sim.errors import ConfigError
 from sim.policies import CHANNELS
 from sim.timeline import format_month
 
@@ -125,10 +130,40 @@ class RegionalOutcomes:
         with np.errstate(invalid="ignore", divide="ignore"):
             value = np.where(rate, num / np.where(quit_rate, np.maximum(den, 1.0), den), num)
         months, measures, regions = value.shape
+        row = np.arange(months * measures * regions)  # month-major, then measure, then region
         dates = [format_month(m) for m in range(start, start + months)]
         return pd.DataFrame({
-            "run_id": run_id, "scenario": scenario, "seed": seed,
-            "date": np.repeat(dates, measures * regions),
-            "measure": np.tile(np.repeat(MEASURES, regions), months),
-            "region": np.tile(names, months * measures),
+            "run_id": _labels([run_id], np.zeros_like(row)),
+            "scenario": _labels([scenario], np.zeros_like(row)),
+            "seed": np.full(len(row), seed, dtype=np.int64),
+            "date": _labels(dates, row // (measures * regions)),
+            "measure": _labels(MEASURES, row // regions % measures),
+            "region": _labels(names, row % regions),
             "value": value.ravel().astype(float)})
+
+
+def _labels(labels, codes: np.ndarray) -> pd.Index:
+    """A text column of ``labels[codes]``, each label converted to text once."""
+    return pd.Index(list(labels), dtype="str").take(codes)
+
+
+class NoRegionalOutcomes:
+    """What a model built without ``regions`` keeps by region: nothing (every call is free)."""
+
+    def begin_month(self) -> None:
+        """Nothing to forget."""
+
+    def event(self, name: str, villages: np.ndarray) -> None:
+        """Nothing recorded."""
+
+    def collect(self, model) -> None:
+        """Nothing collected."""
+
+    def table(self, run_id: str, scenario: str, seed: int, start: int) -> pd.DataFrame:
+        """There is no regional table to give.
+
+        Raises:
+            ConfigError: always, saying how to build a model that has one.
+        """
+        raise ConfigError("regions", "this model was built without the outcomes by region; build "
+                          "it with VillageModel(..., regions=True) (sim-run: outcomes.regions=true)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.adoption import ProvinceDocuments, ReportedLists
 from sim.agents.structure import Counties, Economy, Provinces, Villages, load_province_table
 from sim.parameters import ParameterSet
 from sim.policies import Policy
@@ -37,6 +38,8 @@ class World:
         basic_pay: Basic pay of each village's secretary post (yuan/year).
         pay: Total pay of the post at the sitting secretary's last score (yuan/year).
         first_secretary_present: A first secretary serves in the village.
+        documents: Each province's document implementing the package (:mod:`sim.adoption`).
+        reported_lists: The model's provinces against the lists of L20 and L27 (:mod:`sim.adoption`).
     """
 
     def __init__(self, params: ParameterSet, policy: Policy, scale: float, start: int,
@@ -48,6 +51,7 @@ class World:
         self.economy = Economy(p, self.provinces)
         self.economy.update(year_of(start))
         self.counties = Counties(self.provinces, p, streams("build.counties"))
+        self.documents = ProvinceDocuments(len(self.provinces), p, streams("province.documents"))
         n_villages = max(1, round(p.value("national.villages") * scale))
         self.villages = Villages(n_villages, self.provinces, self.counties, p, streams("build.villages"))
         self.scale = n_villages / p.value("national.villages")
@@ -58,9 +62,13 @@ class World:
         ) ** p.value("enterprise.province_income_elasticity")
         self.enterprise_share = share / share.sum()
         self.package_in_effect = policy.yiding_sanyou.apply(start)
+        self.reported_lists = ReportedLists(self.provinces, self.counties)
 
     def begin_month(self, month: int, rng: np.random.Generator) -> bool:
         """Move incomes (yearly) and let counties implement the package's elements (§7.1, §7.2).
+
+        Counties implement under their province's document once it is in force
+        (:class:`sim.adoption.ProvinceDocuments`), at their province's push.
 
         Returns whether incomes moved or the package came into or out of effect
         (the promotion chances of the year then change).
@@ -71,7 +79,10 @@ class World:
         retirement = self._policy.retirement
         enabled = {"pay_floor": True, "pension": retirement.pension_enabled,
                    "departure_subsidy": retirement.departure_subsidy_enabled, "other_cadre_pay": True}
-        self.counties.implement(self.package_in_effect, enabled, rng)
+        docs = self.documents
+        in_force = docs.update(month, self._policy.yiding_sanyou)
+        province = self.counties.province
+        self.counties.implement(in_force[province], enabled, rng, docs.push[province])
         return changed
 
     def refresh(self, month: int, secretaries) -> None:

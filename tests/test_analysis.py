@@ -15,7 +15,7 @@ from lingtouyan.analysis.evaluate import (
     sweep_command,
     write_design_table,
 )
-from lingtouyan.analysis.factors import load_factors, make_factor
+from lingtouyan.analysis.factors import declare, load_factors, make_factor
 from lingtouyan.analysis.outcomes import scalar_outcomes
 from sim import ConfigError, VillageModel
 
@@ -82,7 +82,8 @@ def test_sweep_table_reader_gives_the_local_rows(tmp_path):
     design = write_design_table(points, seeds, tmp_path / "design.csv")
     written = pd.read_csv(tmp_path / "design.csv")
     assert list(written.columns) == ["policy.pay_floor.multiple", "scenario", "seed"]
-    assert len(written) == 4 and written["policy.pay_floor.multiple"].iloc[2] == points.iloc[1, 0]
+    # Run at the 6 significant digits the sweeper's table carries, by both backends.
+    assert len(written) == 4 and written["policy.pay_floor.multiple"].iloc[2] == 1.33333
     frames = []
     for rec in written.to_dict("records"):
         t = VillageModel(scale=0.001, end="2009-06", seed=int(rec["seed"]),
@@ -134,6 +135,20 @@ def test_factors_are_declared_inside_what_the_data_allow():
         make_factor("policy.pay_floor.nope", {"range": [1, 2], "reason": "x"})
 
 
+def test_declare_is_the_factors_file_else_the_leafs_own_range():
+    """One declaration of a key's range for the analyses and the EMA adapter."""
+    for f in load_factors():
+        assert declare(f.key) == f
+    spread = declare("param.secretary.motivation_sd")  # not in the file: the parameter file's plausible range
+    assert (spread.low, spread.high) == (0.5, 1.5) and spread.status == "assumed"
+    flag = declare("policy.retirement.pension_enabled")
+    assert flag.flag and list(flag.scale(np.array([0.2, 0.7]))) == [False, True]
+    years = declare("policy.retirement.departure_subsidy_min_years")  # only an allowed range
+    assert years.integer and (years.low, years.high) == (0, 40)
+    with pytest.raises(ValueError, match="only numbers and flags"):
+        declare("policy.yiding_sanyou.start")
+
+
 def test_morris_finds_no_effect_of_a_cost_only_factor_on_quitting():
     factors = [make_factor("param.secretary.quit_slope", {"range": [0.3, 1.2], "reason": "test"}),
                make_factor("policy.enterprise.instructor_cost_yuan_per_year",
@@ -175,12 +190,10 @@ def test_shapley_of_a_hand_computed_game():
 
 
 def test_every_element_off_is_the_run_without_the_package():
-    """With a background rate the adoption rates allow, the empty coalition is no_yiding_sanyou exactly."""
-    base = {"param.county.background_rate": 0.05}
-    off, clamped = attribution.off_settings(base)
+    """The adoption rates allow the background rate: the empty coalition is no_yiding_sanyou exactly."""
+    off, clamped = attribution.off_settings()
     assert clamped == {}
-    points = pd.DataFrame([attribution.coalition_point((), off, base),
-                           {**base, "scenario": "no_yiding_sanyou"}])
+    points = pd.DataFrame([attribution.coalition_point((), off, {}), {"scenario": "no_yiding_sanyou"}])
     got = evaluate(points, [1], [QUIT, COST, "vacancy_rate", "cgvo_exits"], backend="local", jobs=2, **TINY)
     a, b = got.drop(columns="point").to_dict("records")
     assert a == b
@@ -214,16 +227,23 @@ def test_frontier_of_hand_computed_curves():
 def test_cost_curves_start_at_zero_and_price_the_pension():
     res = cost.run_cost(["pension", "instructors"], levels=2, seeds=[0], check_mixes=0, jobs=2, **TINY)
     t = res.curves.set_index(["lever", "value"])
-    assert t.loc[("pension", 0.0), "delta_cost"] == 0.0
-    assert t.loc[("pension", 3000.0), "delta_cost"] > 0.0
-    assert t.loc[("instructors", 800000.0), "enterprise_coverage_share_gain"] > 0.0
+    pension, instructors = (declare(cost.LEVERS[lv]) for lv in ("pension", "instructors"))
+    assert res.meta["levers"]["pension"]["high"] == pension.high
+    assert t.loc[("pension", pension.low), "delta_cost"] == 0.0
+    assert t.loc[("pension", pension.high), "delta_cost"] > 0.0
+    assert t.loc[("instructors", instructors.high), "enterprise_coverage_share_gain"] > 0.0
+    # A whole-number lever takes whole values at any number of levels.
+    values = cost.lever_values(["instructors"], 7)["instructors"]
+    assert (values == np.round(values)).all() and values[1] == 216667.0
 
 
 @pytest.mark.skipif(not __import__("lingtouyan.analysis.evaluate", fromlist=["x"]).sweep_available(),
                     reason="the sweeper plugin (hydra_plugins.lingtouyan_sweeper) is not installed")
 def test_sweep_backend_gives_the_local_rows(tmp_path):
     """End to end through sim-run -m and sim-aggregate, once the sweep plugins are installed."""
-    points = pd.DataFrame({"policy.pay_floor.multiple": [1.2, 2.0], "param.secretary.quit_slope": [0.6, 0.9]})
+    # 1.2 + 0.8 / 3 has more digits than the sweeper's table carries: both backends run it at 6.
+    points = pd.DataFrame({"policy.pay_floor.multiple": [1.2, 1.2 + 0.8 / 3],
+                           "param.secretary.quit_slope": [0.6, 0.9]})
     got = evaluate(points, [0, 1], [QUIT, COST], backend="sweep", sweep_dir=tmp_path, **TINY)
     want = evaluate(points, [0, 1], [QUIT, COST], backend="local", jobs=2, **TINY)
     pd.testing.assert_frame_equal(got, want)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import matplotlib
+import pandas as pd
 import pytest
 
 from lingtouyan.analysis import cli, plots
@@ -64,3 +65,27 @@ def test_chinese_labels_use_a_cjk_font():
     fig = matplotlib.figure.Figure()
     text = fig.text(0.5, 0.5, "村党支部书记辞职率")
     assert "CJK" in font_manager.findfont(text.get_fontproperties())
+
+
+def test_sim_analyse_runs_on_the_dask_cluster_engine_as_locally(tmp_path):
+    """The sweep backend on a local Dask cluster gives the rows of the local backend, value for value."""
+    pytest.importorskip("distributed")
+    from lingtouyan.analysis.evaluate import sweep_available
+
+    if not sweep_available():
+        pytest.skip("the sweeper plugin is not installed")
+    common = ["sensitivity", "--method", "morris", "--n", "2", "--keys", "param.secretary.quit_slope",
+              "--seeds", "0", "--outcomes", "quit_rate_per_year,fiscal_cost_yuan_per_year",
+              "--scale", "0.001", "--end", "2009-06", "--window", "2009-01:2009-06", "--quiet"]
+    dask = tmp_path / "dask"
+    assert cli.main([*common, "--backend", "sweep", "--sweep-dir", str(tmp_path / "jobs"),
+                     "--sweep-override", "hydra/launcher=dask", "--sweep-override", "hydra.launcher.n_workers=2",
+                     "--out", str(dask)]) == 0
+    local = tmp_path / "local"
+    assert cli.main([*common, "--backend", "local", "--jobs", "2", "--out", str(local)]) == 0
+    meta = json.loads((dask / "analysis.json").read_text())
+    assert meta["runs"] == 2 * (1 + 1) and meta["backend"] == "sweep"
+    assert "hydra/launcher=dask" in meta["sweep_overrides"]
+    pd.testing.assert_frame_equal(pd.read_csv(dask / "runs.csv"), pd.read_csv(local / "runs.csv"))
+    # The jobs ran on the cluster: one finished job directory per run.
+    assert len([p for p in (tmp_path / "jobs" / "sweep").iterdir() if not p.name.startswith(".")]) >= 4

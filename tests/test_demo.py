@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from mesa.visualization.solara_viz import _check_model_params
 
-from lingtouyan.demo import charts, cli, labels, state
+from lingtouyan._labels import MEASURES
+from lingtouyan.demo import assets, charts, cli, labels, state
 from lingtouyan.demo.app import model_params, province_labels
 from lingtouyan.demo.assets import RANGES, prepare_cdn_dir
-from lingtouyan.demo.layout import TILES, map_layout
+from lingtouyan.demo.layout import LABEL_BAND, TILES, map_layout
 from lingtouyan.demo.model import ClassroomModel, policy_for, reported_levers, wide_outcomes
 from lingtouyan.demo.presets import PRESETS, preset
 from sim import VillageModel
@@ -109,6 +110,15 @@ def test_layout_puts_each_village_in_its_province_tile_and_none_on_another(small
     assert ((layout.x > left) & (layout.x < left + layout.tile_size)).all()
     assert ((layout.y > top) & (layout.y < top + layout.tile_size)).all()
     assert len({(round(x, 6), round(y, 6)) for x, y in zip(layout.x, layout.y, strict=True)}) == len(table)
+    # Each tile's label band (above it) is clear of every tile.
+    for i in range(len(names)):
+        band_top = layout.tile_y[i] - LABEL_BAND
+        overlaps = ((layout.tile_x < layout.tile_x[i] + layout.tile_size)
+                    & (layout.tile_x + layout.tile_size > layout.tile_x[i])
+                    & (layout.tile_y < layout.tile_y[i]) & (layout.tile_y + layout.tile_size > band_top))
+        assert not overlaps.any(), names[i]
+    assert (layout.tile_y >= LABEL_BAND).all()
+    assert (layout.tile_y + layout.tile_size <= layout.height).all()
     assert set(names) == set(TILES)
     assert len(set(TILES.values())) == len(TILES)
 
@@ -139,11 +149,18 @@ def test_outcome_spec_marks_reported_figures_and_moves_with_the_run(small_run):
     promotions = charts.PANELS.index(next(p for p in charts.PANELS if p.key == "promotions"))
     targets = spec["datasets"][f"p{promotions}_target"]
     assert sorted(t["value"] for t in targets) == [4399, 5215, 5692]
+    assert {t["label"] for t in targets} == {MEASURES[m][1] for m in charts.PANELS[promotions].measures}
     assert all(t["date"] == "2012-06-01" for t in targets)
     quit_panel = spec["datasets"]["p0_run"]
     assert len(quit_panel) == len(reference)
     shorter = charts.outcome_spec(reference.iloc[:6], reference, "zh", "2008-01", "2012-12")
     assert len(shorter["datasets"]["p0_run"]) == 6
+    # Before 2009 the promotions (summed from 2009) have no line, and their panel no run layer.
+    layers = [layer.get("name") for row in shorter["vconcat"] for panel in row["hconcat"]
+              for layer in panel["layer"]]
+    assert f"p{promotions}_run" not in layers and "p0_run" in layers
+    assert f"p{promotions}_run" in [layer.get("name") for row in spec["vconcat"] for panel in row["hconcat"]
+                                    for layer in panel["layer"]]
     assert shorter["datasets"]["p0_ref"] == spec["datasets"]["p0_ref"]
 
 
@@ -159,7 +176,20 @@ def test_map_spec_has_every_village_with_its_secretary(small_run):
     assert len(spec["datasets"]["cgvo"]) == int(table.cgvo.sum())
     assert spec["datasets"]["chosen"][0]["village"] == 5
     assert any(t["name"].startswith("山东") for t in spec["datasets"]["tiles"])
+    assert all(t["name"].endswith(f" {t['villages']}") for t in spec["datasets"]["tiles"])  # fits in zh
     assert "Noto Sans CJK SC" in spec["config"]["font"]
+
+
+def test_long_titles_are_wrapped_to_the_panel_width():
+    assert charts.wrap("书记空缺率（%）", 220, 15) == "书记空缺率（%）"
+    lines = charts.wrap("College-educated new secretaries (%)", 220, 15)
+    assert lines == ["College-educated new", "secretaries (%)"]
+
+
+def test_a_tile_label_fits_its_tile_or_drops_the_count():
+    assert charts.tile_label("山东", 247, 58) == {"name": "山东 247", "font": charts.FONT_SIZE - 1}
+    long = charts.tile_label("Inner Mongolia", 43, 58)
+    assert long["name"] == "Inner Mongolia" and 10 <= long["font"] < charts.FONT_SIZE - 1
 
 
 def test_sim_demo_rejects_a_port_out_of_range(capsys):
@@ -190,6 +220,8 @@ def test_cdn_dir_links_the_version_ranges(tmp_path):
         assert (target / wanted).resolve().name.startswith(package + "@")
     assert (target / "@widgetti" / "solara-vuetify-app@10.1.1").is_dir()
     prepare_cdn_dir(target, source)  # a second call keeps what is there
+    (source / "vega-lite@5.10.1").mkdir()
+    assert assets._newest(source, "vega-lite@5").name == "vega-lite@5.10.1"  # by number, not by text
 
 
 def test_demo_benchmark_reports_its_figures():
@@ -200,3 +232,11 @@ def test_demo_benchmark_reports_its_figures():
     assert result["months_per_s_model"] > result["months_per_s_with_redraw"] > 0
     assert result["months_per_s_playing"] > 0
     assert "months/s" in format_demo_report(result)
+
+
+def test_every_slider_end_runs():
+    from lingtouyan.demo.app import _SLIDERS
+
+    for key, (low, high, _step) in _SLIDERS.items():
+        for value in (low, high):
+            ClassroomModel(**{key: value}, scale=0.002, end="2008-02").step()

@@ -3,7 +3,7 @@
 The stay/quit rule of the secretary (撂担子, L43) exists twice: as a classic
 ``mesa.Agent`` with its own ``step()`` (:class:`sim.agents.secretary.Secretary`,
 the straightforward reference) and over the population's arrays
-(:meth:`sim.agents.secretary.Secretaries.decide_to_stay`, what the model runs).
+(:meth:`sim.agents.secretary.Secretaries.draw_quits`, what the model runs).
 Both must give the same distribution of quits. Each version runs the same
 secretaries, with heterogeneous relative values of the post, for 12 months
 under 200 seeds; the tests compare
@@ -151,7 +151,7 @@ def per_agent_quits(slope: float) -> Quits:
 
 @functools.cache
 def array_quits(slope: float) -> Quits:
-    """The model's rule: ``Secretaries.decide_to_stay`` on arrays, one generator per seed."""
+    """The model's rule: ``Secretaries.draw_quits`` on arrays, one generator per seed."""
     params = load_world_parameters().with_values({"secretary": {"quit_slope": slope}}, "param")
     values = relative_values()
     per_run = np.zeros(SEEDS, int)
@@ -162,7 +162,7 @@ def array_quits(slope: float) -> Quits:
         secretaries = Secretaries(N_SECRETARIES, params, 0, rng)
         secretaries.filled[:] = True
         for month in range(MONTHS):
-            quitting = secretaries.decide_to_stay(values, rng)
+            quitting = secretaries.draw_quits(values, rng)
             secretaries.filled[quitting] = False
             per_month[month] += len(quitting)
         per_run[seed] = (~secretaries.filled).sum()

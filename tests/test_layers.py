@@ -16,6 +16,7 @@ import pytest
 
 from sim.agents.structure import ELEMENTS
 from sim.parameters import load_world_parameters
+from sim.policies.delegates import LEVELS
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
 #: The ground floor: reading data, calendar, random streams, errors.
@@ -79,10 +80,16 @@ def _looked_up_keys() -> set[str]:
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 keys.add(arg.value)
             elif isinstance(arg, ast.JoinedStr) and isinstance(arg.values[0], ast.Constant):
-                # "county.initial_share.{element}"; lever look-ups ("{cls.family}.{f.name}")
-                # are checked by the lever families themselves.
-                pieces = [[v.value] if isinstance(v, ast.Constant) else list(ELEMENTS) for v in arg.values]
-                keys |= {"".join(combo) for combo in itertools.product(*pieces)}
+                # "county.initial_share.{element}", "delegates.per_congress.{level}": expanded over
+                # the names of the family the placeholder stands for (the one whose expansion the
+                # file has); lever look-ups ("{cls.family}.{f.name}") are checked by the lever
+                # families themselves.
+                options = []
+                for names in (ELEMENTS, LEVELS):
+                    pieces = [[v.value] if isinstance(v, ast.Constant) else list(names) for v in arg.values]
+                    options.append({"".join(combo) for combo in itertools.product(*pieces)})
+                world = load_world_parameters()
+                keys |= next((o for o in options if all(k in world for k in o)), options[0])
     return keys
 
 

@@ -63,7 +63,8 @@ def test_shipped_value_passes_its_own_validation(leaf):
 def test_files_have_the_families_the_model_reads():
     families = {path.split(".")[0] for path in FILES["levers"]}
     assert families == {"yiding_sanyou", "pay_floor", "promotion", "retirement", "assessment",
-                        "training", "first_secretary", "cgvo", "enterprise", "party_education"}
+                        "training", "first_secretary", "cgvo", "enterprise", "party_education", "community",
+                        "delegates", "democracy"}
     assert len(FILES["parameters"]) > 100
     assert {"national.villages", "enterprise.count_in_scope"} <= set(FILES["parameters"])
 

@@ -22,7 +22,13 @@ PARAMS = load_world_parameters().with_values({"secretary": {
     "discount_rate": 0.05, "years_receiving_subsidy": 15, "migrant_option_end_age": 60,
     "migration_cost_share": 0.3, "earner_premium": 1.0, "time_share": 0.5,
     "college_wage_premium": 0.5, "promotion_gain_years": 5, "apply_probability": 0.5,
-    "promotion_horizon_years": 10, "pre_policy_pay_ratio": 1.0}}, "param")
+    "promotion_horizon_years": 10, "pre_policy_pay_ratio": 1.0},
+    "political": {"honour_share_per_year": 0.0, "nomination_share_per_year": 0.0}}, "param")
+#: The same with the political incentives of L24 (§7.23) at the values of the hand computation.
+POLITICAL = PARAMS.with_values({"political": {
+    "honour_share_per_year": 0.01, "nomination_share_per_year": 0.02, "seat_term_years": 5,
+    "seat_value_income_multiple": 0.3, "honour_bonus_yuan_by_province": {"Hebei": 10000}}}, "param",
+    frozenset({"Hebei"}))
 #: (1 - 1.05**-15) / 0.05: present value of 1 yuan a year for 15 years at 5%.
 ANNUITY = 10.3796580381806
 
@@ -127,7 +133,8 @@ def _world(floor_paid=(True, True), pension=(False, False), departure=(False, Fa
     return SimpleNamespace(
         village_income=income, labour_income=np.array([9000.0, 9000.0]),
         floor_paid=np.array(floor_paid), pension_on=np.array(pension), departure_on=np.array(departure),
-        economy=SimpleNamespace(migrant_income=24000.0), villages=SimpleNamespace(province=np.array([0, 0])))
+        economy=SimpleNamespace(migrant_income=24000.0), villages=SimpleNamespace(province=np.array([0, 0])),
+        provinces=SimpleNamespace(names=("Hebei",)))
 
 
 def _post(world, policy=POLICY, params=PARAMS, chance=0.1):
@@ -156,6 +163,11 @@ def test_value_of_the_post_by_hand():
     value = post.of(slice(None), np.array([30.0, 30.0]), np.array([5.0, 5.0]), np.zeros(2, bool),
                     np.zeros(2, bool), np.ones(2), pay, basic)
     assert value == pytest.approx([18200 + 7500 + 8000 - 12300] * 2, rel=1e-12)
+    # With the political incentives (§7.23): 0.01 x 10,000 (Hebei) + 0.02 x 5 x 0.3 x 8000 = 100 + 240.
+    political = _post(world, params=POLITICAL).of(
+        slice(None), np.array([30.0, 30.0]), np.array([5.0, 5.0]), np.zeros(2, bool), np.zeros(2, bool),
+        np.ones(2), pay, basic)
+    assert political - value == pytest.approx([340.0, 340.0], rel=1e-9)
 
 
 def test_the_promotion_horizon_is_read_from_the_parameters():

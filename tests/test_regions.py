@@ -1,4 +1,8 @@
-"""Outcomes by region and province (sim/regions.py): the same measures, computed the same way."""
+"""Outcomes by region and province (sim/regions.py): the same measures, computed the same way.
+
+The bookkeeping is kept only by a model built with ``regions=True``; the
+national table does not depend on it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import VillageModel
+from sim import ConfigError, VillageModel
 from sim.datafiles import REGIONS
 from sim.regions import MEASURES
 
@@ -15,7 +19,7 @@ COUNTS = [m for m in MEASURES if m.startswith(("promotions_", "cgvo_", "party_ad
 
 @pytest.fixture(scope="module")
 def model() -> VillageModel:
-    model = VillageModel(scale=0.005, seed=3, end="2011-12")
+    model = VillageModel(scale=0.005, seed=3, end="2011-12", regions=True)
     model.run()
     return model
 
@@ -62,3 +66,10 @@ def test_one_region_holding_every_province_is_the_nation(model):
         east = by.loc[(slice(None), measure, "east")].to_numpy()
         national = by.loc[(slice(None), measure, "national")].to_numpy()
         assert east == pytest.approx(national, rel=1e-9, abs=1e-12), measure
+
+
+def test_the_national_table_is_the_same_without_the_bookkeeping_by_region(model):
+    plain = VillageModel(scale=0.005, seed=3, end="2011-12", run_id=model.run_id)
+    pd.testing.assert_frame_equal(plain.run(), model.outcomes())
+    with pytest.raises(ConfigError, match=r"regions: .*VillageModel\(\.\.\., regions=True\)"):
+        plain.outcomes(regions=True)

@@ -17,7 +17,8 @@ CONFIG = Path(__file__).resolve().parents[1] / "configs" / "config.yaml"
 def test_scenarios_are_package_resources():
     folder = resources.files("sim").joinpath("data", "scenario")
     on_disk = sorted(e.name.removesuffix(".yaml") for e in folder.iterdir() if e.name.endswith(".yaml"))
-    assert on_disk == scenario_names() == ["as_reported", "no_yiding_sanyou"]
+    assert on_disk == scenario_names() == ["as_reported", "baibuting", "cpa_industry", "no_yiding_sanyou",
+                                           "yangpu"]
     for name in on_disk:
         assert load_scenario(name)["scenario_name"] == name
 

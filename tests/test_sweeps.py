@@ -211,6 +211,84 @@ def test_optuna_optimises_the_objective_through_our_launcher(tmp_path):
     assert best["best_value"] == pytest.approx(min(values), rel=1e-6)
 
 
+# ------------------------------------------------------------------ the worker and its kept configs
+def test_a_worker_keeps_the_base_config_and_undoes_each_jobs_values(tmp_path):
+    # Two jobs in one worker on one kept base: the first sets a lever, the second does not.
+    # A value left over would give the second job another digest than its directory's name,
+    # and the run would refuse it.
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.utils import setup_globals
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf, open_dict
+
+    from lingtouyan import _worker
+    from lingtouyan._config import CONFIG_DIR, VERSION_BASE, register_schema
+
+    register_schema()
+    setup_globals()
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base=VERSION_BASE,
+                               job_name="sim-run"):
+        base = compose("config", overrides=TINY, return_hydra_config=True)
+    GlobalHydra.instance().clear()
+    with open_dict(base):
+        base.hydra.mode = RunMode.MULTIRUN
+    before = OmegaConf.to_container(base)
+    kept = _worker.pickled_base(base)
+    callbacks = __import__("hydra._internal.callbacks", fromlist=["Callbacks"]).Callbacks()
+    jobs = [[("policy.pay_floor.multiple", 2.0), ("seed", 1)], [("seed", 2)]]
+    for n, assignments in enumerate(jobs):
+        overrides = [*TINY, *(f"{k}={v}" for k, v in assignments)]
+        name = digest(*overrides)
+        payload = {"base": kept, "set": assignments, "overrides": overrides, "dirname": "",
+                   "num": n, "id": f"sim-run_{n}", "sweep_dir": str(tmp_path),
+                   "subdir": f".{name}.partial-test-{n}"}
+        result = _worker.execute(payload, ("lingtouyan.run", "_hydra_main"), callbacks)
+        assert result["ok"], result
+        snapshot = yaml.safe_load((tmp_path / name / ".hydra" / "config.yaml").read_text())
+        assert snapshot["seed"] == assignments[-1][1]
+        assert snapshot["policy"]["pay_floor"]["multiple"] == (2.0 if n == 0 else
+                                                               base.policy.pay_floor.multiple)
+        assert yaml.safe_load((tmp_path / name / ".hydra" / "overrides.yaml").read_text()) == overrides
+    assert len(_worker._BASES) >= 1
+    assert OmegaConf.to_container(_worker._BASES[kept[0]].config.policy) == before["policy"]
+
+
+# ------------------------------------------------------------------ outcomes by region
+def test_a_sweep_with_outcomes_by_region_has_them_for_every_region_and_province(tmp_path):
+    from lingtouyan import aggregate
+    from lingtouyan._config import Objective, check_command_line
+    from sim.regions import MEASURES
+
+    sweep = tmp_path / "sweep"
+    done = sim_run("-m", *TINY, "seed=4", "outcomes.regions=false,true", f"hydra.sweep.dir={sweep}",
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    plain = check_command_line([*TINY, "seed=4"])
+    regional = check_command_line([*TINY, "seed=4", "outcomes.regions=true"])
+    assert regional.regions and not plain.regions and regional.digest != plain.digest
+    assert {d.name for d in job_dirs(sweep)} == {plain.digest, regional.digest}
+    national = pd.read_parquet(sweep / plain.digest / "outcomes.parquet")
+    by_region = pd.read_parquet(sweep / regional.digest / "outcomes.parquet")
+    assert list(by_region.columns) == ["run_id", "scenario", "seed", "date", "measure", "region", "value"]
+    same = by_region[by_region["region"] == "national"].drop(columns="region").reset_index(drop=True)
+    pd.testing.assert_frame_equal(same.drop(columns="run_id"), national.drop(columns="run_id"))
+    # The objective of a table by region is that of its national rows.
+    objective = Objective.parse("secretary_vacancy_rate", plain.config)
+    assert objective.value(by_region) == pytest.approx(objective.value(national), rel=1e-12)
+
+    shutil.move(sweep / plain.digest, tmp_path / "national-only")
+    aggregate.aggregate(sweep)
+    table = pd.read_parquet(sweep / "sweep.parquet")
+    assert "outcomes.regions" not in table.columns  # an output setting, not a swept lever
+    provinces = set(table.loc[~table["region"].isin(["national", "east", "central", "west"]), "region"])
+    assert len(provinces) == 31
+    for region in ("east", "central", "west", "Sichuan"):
+        rows = table[table["region"] == region]
+        assert set(rows["measure"]) == set(MEASURES) and rows["date"].nunique() == 3
+
+
 # ------------------------------------------------------------------ a real Dask cluster
 def test_a_sweep_runs_on_a_dask_cluster_of_worker_processes(tmp_path):
     distributed = pytest.importorskip("distributed")

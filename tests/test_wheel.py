@@ -80,7 +80,7 @@ def test_the_model_runs_from_the_wheel(installed, tmp_path):
             "print(sim.__file__); print(sorted(sim.scenario_names())); print(len(t))")
     out = _run([str(installed / "bin" / "python"), "-c", code], cwd=tmp_path, env=_env()).stdout.split("\n")
     assert Path(out[0]).is_relative_to(installed), f"imported {out[0]}, not the installed wheel"
-    assert out[1] == "['as_reported', 'no_yiding_sanyou']"
+    assert out[1] == "['as_reported', 'baibuting', 'cpa_industry', 'no_yiding_sanyou', 'yangpu']"
     assert int(out[2]) > 0
 
 

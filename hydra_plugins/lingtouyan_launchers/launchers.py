@@ -43,7 +43,7 @@ from hydra.plugins.launcher import Launcher
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-from lingtouyan._worker import ONE_THREAD, SweepFailed, execute, start_worker, warm
+from lingtouyan._worker import ONE_THREAD, SweepFailed, execute, pickled_base, start_worker, warm
 
 log = logging.getLogger(__name__)
 PROG = "sim-run"
@@ -146,6 +146,7 @@ class SweepLauncher(Launcher):
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None
         self.task_function: TaskFunction | None = None
+        self._pickled: dict[int, tuple[DictConfig, tuple[str, bytes]]] = {}
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction,
               config: DictConfig) -> None:
@@ -191,6 +192,7 @@ class SweepLauncher(Launcher):
         from lingtouyan._config import undo_sweep_dir
 
         assert self.config is not None and self.hydra_context is not None
+        self._pickled.clear()
         composer = _Composer(self.hydra_context, self.config)
         jobs = [self._prepare(composer, initial_job_idx + i, list(o), sweep_dir)
                 for i, o in enumerate(job_overrides)]
@@ -254,10 +256,16 @@ class SweepLauncher(Launcher):
     def payload(self, job: _Job) -> dict[str, Any]:
         """What a worker needs to run ``job`` (see :func:`lingtouyan._worker.execute`)."""
         assert self.config is not None and job.staging is not None
-        return {"config": job.config, "set": job.assignments, "overrides": job.overrides,
+        return {"base": self._base(job.config), "set": job.assignments, "overrides": job.overrides,
                 "dirname": _override_dirname(self.config, job.overrides), "num": job.index,
                 "id": f"{self.config.hydra.job.name}_{job.index}",
                 "sweep_dir": str(job.staging.parent), "subdir": job.staging.name}
+
+    def _base(self, config: DictConfig) -> tuple[str, bytes]:
+        """A job's base config as a worker receives it, pickled once per base of the batch."""
+        if id(config) not in self._pickled:
+            self._pickled[id(config)] = (config, pickled_base(config))
+        return self._pickled[id(config)][1]
 
     def _return(self, job: _Job, ran: _Job) -> JobReturn:
         """Hydra's record of a job: its config, and the objective or the error."""

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from lingtouyan.analysis import attribution, cost, sensitivity
-from lingtouyan.analysis.evaluate import BACKENDS, EvaluationError
+from lingtouyan.analysis.evaluate import BACKENDS, EvaluationError, default_backend
 from lingtouyan.analysis.factors import factor_table, load_factors
 from lingtouyan.analysis.outcomes import DEFAULT_OUTCOMES, WINDOW, check_outcomes
 
@@ -203,11 +203,20 @@ def _cost(args) -> tuple[dict, dict]:
 NOISE_LIMIT = 0.25
 
 
-def _clear_outcomes(out: Path, outcomes: list[str], panels: int = 3) -> list[str]:
+def _clear_outcomes(out: Path, outcomes: list[str], panels: int = 4) -> list[str]:
     """The first ``panels`` outcomes whose variance is mostly the factors', not the seeds'."""
     noise = pd.read_csv(out / "seed_noise.csv").set_index("outcome")["seed_share"]
     clear = [o for o in outcomes if not noise.get(o, 0.0) > NOISE_LIMIT]
     return (clear or outcomes)[:panels]
+
+
+def _table(path: Path) -> pd.DataFrame | None:
+    """A CSV table the command wrote, or None where it is empty (no frontier, no check)."""
+    try:
+        table = pd.read_csv(path)
+    except (FileNotFoundError, pd.errors.EmptyDataError):
+        return None
+    return None if table.empty else table
 
 
 def draw(out: Path, figures: str | None = None) -> list[Path]:
@@ -229,9 +238,8 @@ def draw(out: Path, figures: str | None = None) -> list[Path]:
                                            meta["outcomes"], out / f"{stem}_{lang}", lang, meta)
         elif command == "cost":
             stem = "analysis_cost"
-            frontier = pd.read_csv(out / "frontier.csv") if (out / "frontier.csv").stat().st_size else None
-            made += plots.plot_cost(pd.read_csv(out / "curves.csv"), frontier, meta["effect"],
-                                    out / f"{stem}_{lang}", lang, meta)
+            made += plots.plot_cost(pd.read_csv(out / "curves.csv"), _table(out / "frontier.csv"), meta["effect"],
+                                    out / f"{stem}_{lang}", lang, meta, check=_table(out / "frontier_check.csv"))
     if figures:
         dest = Path(figures)
         dest.mkdir(parents=True, exist_ok=True)
@@ -265,8 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     wall = time.time() - started
+    backend = args.backend or default_backend()
     meta = {"command": args.command, "argv": [PROG, *(argv if argv is not None else sys.argv[1:])],
-            "wall_seconds": round(wall, 1), "cpus": os.cpu_count(), **meta}
+            "wall_seconds": round(wall, 1), "cpus": os.cpu_count(), "backend": backend,
+            **(_sweep(args) if backend == "sweep" else {}), **meta}
     _write(out, files, meta)
     print(f"{meta.get('runs')} runs in {wall:.0f} s; wrote {out}")
     try:

@@ -1,7 +1,9 @@
 """Cost-effectiveness: what each lever buys per yuan, and the best mix for a budget.
 
-Each lever is run over its range with the others held at a common base (every
-lever of the study at the low end of its range), with paired seeds. Its
+Each lever is run over its declared range (its entry in ``factors.yaml``, the
+range the sensitivity analysis and the EMA adapter use too) with the others
+held at a common base (every lever of the study at the low end of its range),
+with paired seeds. Its
 effect (quits avoided, vacancies filled, points of enterprise coverage) and
 its fiscal cost (all of the model's cost measures, ``sim/outcomes.py``,
 yuan per year) are differences from that base, seed by seed. The efficient
@@ -20,22 +22,18 @@ import numpy as np
 import pandas as pd
 
 from lingtouyan.analysis.evaluate import evaluate, sweep_options
+from lingtouyan.analysis.factors import Factor, declare
 from lingtouyan.analysis.outcomes import WINDOW
 
-#: The levers of the study: override key and range, and why that range.
+#: The levers of the study by short name: their override keys. Each lever's range and its reason
+#: are its one declaration, :func:`lingtouyan.analysis.factors.declare` (``factors.yaml``).
 LEVERS = {
-    "pay_floor": ("policy.pay_floor.multiple", 0.8, 2.5,
-                  "from the pre-2009 pay level (0.8x local income) to 2.5x"),
-    "performance_pay": ("policy.pay_floor.performance_share", 0.0, 0.6,
-                        "none to twice the assumed 30% of basic pay"),
-    "pension": ("policy.retirement.pension_subsidy_yuan_per_year", 0.0, 3000.0,
-                "no public contribution to 2.5x the assumed 1,200 yuan"),
-    "departure_subsidy": ("policy.retirement.departure_subsidy_per_tenure_year", 0.0, 0.05,
-                          "no regular subsidy to 2.5x the assumed 2% of income per year served"),
-    "civil_service_posts": ("policy.promotion.civil_service_posts_per_1000_villages", 0.1, 6.0,
-                            "the lowest allowed to 2.5x the calibrated 2.4 posts per 1000 villages"),
-    "instructors": ("policy.enterprise.instructors", 100000.0, 800000.0,
-                    "a quarter to twice the reported stock of 400,000 (L102)"),
+    "pay_floor": "policy.pay_floor.multiple",
+    "performance_pay": "policy.pay_floor.performance_share",
+    "pension": "policy.retirement.pension_subsidy_yuan_per_year",
+    "departure_subsidy": "policy.retirement.departure_subsidy_per_tenure_year",
+    "civil_service_posts": "policy.promotion.civil_service_posts_per_1000_villages",
+    "instructors": "policy.enterprise.instructors",
 }
 LEVER_LABELS = {
     "en": {"pay_floor": "Pay floor multiple", "performance_pay": "Performance pay share",
@@ -72,9 +70,18 @@ class CostResult:
     meta: dict = field(default_factory=dict)
 
 
+def lever_factors(levers: Sequence[str] = tuple(LEVERS)) -> dict[str, Factor]:
+    """Each lever's declared range (:func:`~lingtouyan.analysis.factors.declare`), by short name."""
+    return {name: declare(LEVERS[name]) for name in levers}
+
+
 def lever_values(levers: Sequence[str], levels: int) -> dict[str, np.ndarray]:
-    """Evenly spaced values over each lever's range."""
-    return {name: np.linspace(LEVERS[name][1], LEVERS[name][2], levels) for name in levers}
+    """Evenly spaced values over each lever's declared range (whole numbers for a whole-number lever)."""
+    out = {}
+    for name, factor in lever_factors(levers).items():
+        values = np.linspace(factor.low, factor.high, levels)
+        out[name] = np.round(values) if factor.integer else values
+    return out
 
 
 def run_cost(levers: Sequence[str] = tuple(LEVERS), *, levels: int = 6, seeds: Sequence[int],
@@ -93,11 +100,11 @@ def run_cost(levers: Sequence[str] = tuple(LEVERS), *, levels: int = 6, seeds: S
     if levels < 2:
         raise ValueError(f"levels: need at least 2, got {levels}")
     values = lever_values(levers, levels)
-    base = {LEVERS[lv][0]: float(values[lv][0]) for lv in levers}
+    base = {LEVERS[lv]: float(values[lv][0]) for lv in levers}
     rows, tags = [], []
     for lv in levers:
         for v in values[lv]:
-            rows.append({**base, LEVERS[lv][0]: float(v)})
+            rows.append({**base, LEVERS[lv]: float(v)})
             tags.append((lv, float(v)))
     outcome_names = [COST, *(EFFECTS[e][0] for e in EFFECTS)]
     res = evaluate(pd.DataFrame(rows), seeds, outcome_names, scale=scale, end=end, window=window,
@@ -110,8 +117,8 @@ def run_cost(levers: Sequence[str] = tuple(LEVERS), *, levels: int = 6, seeds: S
     frontier = frontier_table(curves, effect)
     check = _check(frontier, values, levers, base, base_runs, effect, seeds, scale, end, window, backend,
                    jobs, check_mixes, sweep_options(sweep, "check"))
-    meta = {"levers": {lv: {"key": LEVERS[lv][0], "low": LEVERS[lv][1], "high": LEVERS[lv][2],
-                            "reason": LEVERS[lv][3]} for lv in levers},
+    meta = {"levers": {lv: {"key": f.key, "low": f.low, "high": f.high, "reason": f.reason}
+                       for lv, f in lever_factors(levers).items()},
             "levels": levels, "seeds": list(seeds), "runs": len(res) + len(check) * len(seeds),
             "scale": scale, "end": end, "window": list(window), "effect": effect}
     return CostResult(res.drop(columns="point"), curves, frontier, check, meta)
@@ -130,7 +137,7 @@ def _curves(res: pd.DataFrame, base_runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (lever, value), group in res.groupby(["lever", "value"], sort=False):
         gains = _gains(group, base_runs)
-        row = {"lever": lever, "key": LEVERS[lever][0], "value": value,
+        row = {"lever": lever, "key": LEVERS[lever], "value": value,
                "delta_cost": float(gains["delta_cost"].mean()),
                "delta_cost_p05": float(np.percentile(gains["delta_cost"], 5)),
                "delta_cost_p95": float(np.percentile(gains["delta_cost"], 95))}
@@ -185,7 +192,7 @@ def _check(frontier, values, levers, base, base_runs, effect, seeds, scale, end,
     rows = []
     for i in picks:
         r = frontier.iloc[i]
-        rows.append({**base, **{LEVERS[lv][0]: float(r[lv]) for lv in levers}})
+        rows.append({**base, **{LEVERS[lv]: float(r[lv]) for lv in levers}})
     res = evaluate(pd.DataFrame(rows), seeds, [COST, EFFECTS[effect][0]], scale=scale, end=end,
                    window=window, backend=backend, jobs=jobs, **sweep)
     out = []

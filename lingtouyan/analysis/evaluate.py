@@ -77,7 +77,7 @@ def check_points(points: pd.DataFrame) -> pd.DataFrame:
         if column not in RUN_KEYS and not str(column).startswith(("policy.", "param.")):
             raise ValueError(f"points: column {column!r} is not an override key "
                              "(policy.<family>.<leaf>, param.<group>.<leaf> or scenario)")
-    points = _fill_defaults(points.reset_index(drop=True))
+    points = _as_run(_fill_defaults(points.reset_index(drop=True)))
     for _, row in points.drop_duplicates().iterrows():
         spec = split_point(row.to_dict())
         resolve(scale=0.01, **spec)
@@ -109,6 +109,32 @@ def _fill_defaults(points: pd.DataFrame) -> pd.DataFrame:
                 raise ValueError(f"points: column {column!r} is not a lever or parameter")
             points.at[i, column] = values.value(path)
     return points.infer_objects()
+
+
+def _as_run(points: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as a run receives them: 6 significant digits, as the sweep launcher's table carries them.
+
+    The ``design=table`` sweeper formats every override value with
+    :func:`lingtouyan.designs.format_value`; rounding the points the same way
+    here makes both backends run the very same values, and lets the sweep's
+    rows be joined back to the points exactly.
+    """
+    points = points.copy()
+    for column in points.columns:
+        if column in RUN_KEYS or not pd.api.types.is_float_dtype(points[column]):
+            continue
+        points[column] = [run_value(v) for v in points[column]]
+    return points
+
+
+def run_value(value: Any) -> Any:
+    """One value as a run receives it: a float to 6 significant digits, anything else as it is."""
+    from lingtouyan.designs import format_value
+
+    value = _plain(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return float(format_value(value))
+    return value
 
 
 def split_point(point: Mapping[str, Any]) -> dict[str, Any]:
@@ -242,13 +268,14 @@ def _evaluate_local(points, seeds, names, scale, end, window, jobs, progress) ->
 def write_design_table(points: pd.DataFrame, seeds: Sequence[int], path: str | Path) -> pd.DataFrame:
     """Write the ``design=table`` CSV: one row per (point, seed), one column per override key.
 
-    Floats are written with 17 significant digits so that the sweep's values
-    join back to the points exactly.
+    Numbers are first rounded as a run receives them (6 significant digits,
+    :func:`_as_run`), then written with 17 significant digits, so that the
+    sweep's values join back to the points exactly.
 
     Returns:
         The table written, with the ``point`` id of each row (not written).
     """
-    design = points.reset_index(drop=True).rename_axis("point").reset_index()
+    design = _as_run(points.reset_index(drop=True)).rename_axis("point").reset_index()
     design = design.merge(pd.DataFrame({"seed": list(seeds)}), how="cross")
     design.drop(columns="point").to_csv(path, index=False, float_format="%.17g")
     return design

@@ -7,20 +7,28 @@ errors within the search bounds), or the plausible range declared in the
 parameter file itself (``plausible``). Each factor keeps the status of its
 leaf in ``sim/data`` (source, calibrated, assumed) so a result can say
 which kind of unknown drives it.
+
+:func:`declare` is the one declaration of any key's range, used by the
+analyses and by the EMA Workbench adapter (:mod:`lingtouyan.ema`) alike: the
+factors file's entry where it has one, else the range the leaf declares
+itself (its plausible range, else its calibration search bounds, else its
+allowed range). What the data files declare (calibrated estimates and their
+standard errors, plausible ranges, bounds) is read by :mod:`lingtouyan.ranges`,
+which the sweeper's parameter draws (:mod:`lingtouyan.designs`) read too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from lingtouyan.ranges import calibrated_estimate, is_integer, leaf_of, own_range, plausible_range
+
 FACTORS_FILE = Path(__file__).with_name("factors.yaml")
-#: Names of a plausible range a parameter leaf may carry.
-PLAUSIBLE_KEYS = ("plausible", "plausible_range", "range")
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Factor:
         unit: The leaf's unit.
         reason: Why this range.
         integer: The leaf takes whole numbers.
+        flag: The leaf is a flag (varied as off/on; ``low`` 0, ``high`` 1).
     """
 
     key: str
@@ -48,6 +57,7 @@ class Factor:
     unit: str
     reason: str
     integer: bool = False
+    flag: bool = False
 
     @property
     def short(self) -> str:
@@ -55,32 +65,18 @@ class Factor:
         return self.key.split(".", 1)[1]
 
     def scale(self, unit: np.ndarray) -> np.ndarray:
-        """Map values in [0, 1] onto the range (rounded for whole-number leaves)."""
+        """Map values in [0, 1] onto the range (rounded for whole-number leaves, on from 0.5 for flags)."""
+        if self.flag:
+            return np.asarray(unit, float) >= 0.5
         values = self.low + np.asarray(unit, float) * (self.high - self.low)
         return np.round(values) if self.integer else values
 
 
-def _leaf(key: str):
-    from sim import load_levers, load_world_parameters
-
-    root, _, path = key.partition(".")
-    sets = {"policy": load_levers(), "param": load_world_parameters()}
-    if root not in sets or path not in sets[root]:
-        raise ValueError(f"factor {key!r}: not a lever (policy.*) or parameter (param.*) of sim/data")
-    return sets[root][path]
-
-
 def _calibrated_range(key: str) -> tuple[float, float]:
-    from sim.calibration.calibrated import CALIBRATED_FILE
-    from sim.parameters import read_yaml
-
-    entry = (read_yaml(CALIBRATED_FILE).get("values") or {}).get(key)
-    if not entry or "se" not in entry:
+    estimate = calibrated_estimate(key)
+    if estimate is None:
         raise ValueError(f"factor {key!r}: range calibrated, but sim/data/calibrated.yaml has no se for it")
-    leaf = _leaf(key)
-    low, high = leaf.bounds
-    value, se = float(entry["value"]), float(entry["se"])
-    return max(low, value - 2 * se), min(high, value + 2 * se)
+    return estimate.range
 
 
 def make_factor(key: str, spec: dict) -> Factor:
@@ -89,7 +85,7 @@ def make_factor(key: str, spec: dict) -> Factor:
     Raises:
         ValueError: naming the key, for an unknown leaf, a range it does not allow, or no reason.
     """
-    leaf = _leaf(key)
+    leaf = leaf_of(key)
     if isinstance(leaf.value, bool) or not isinstance(leaf.value, int | float):
         raise ValueError(f"factor {key!r}: only numeric leaves can be varied, not {type(leaf.value).__name__}")
     reason = str(spec.get("reason") or "").strip()
@@ -99,10 +95,10 @@ def make_factor(key: str, spec: dict) -> Factor:
     if rng == "calibrated":
         low, high = _calibrated_range(key)
     elif rng == "plausible":
-        declared = next((getattr(leaf, k, None) for k in PLAUSIBLE_KEYS if getattr(leaf, k, None)), None)
+        declared = plausible_range(key)
         if declared is None:
             raise ValueError(f"factor {key!r}: range plausible, but its leaf declares no plausible range")
-        low, high = map(float, declared)
+        low, high = declared
     elif isinstance(rng, list | tuple) and len(rng) == 2 and all(isinstance(x, int | float) for x in rng):
         low, high = float(rng[0]), float(rng[1])
     else:
@@ -115,12 +111,14 @@ def make_factor(key: str, spec: dict) -> Factor:
                          f"[{allowed[0]}, {allowed[1]}]")
     return Factor(key=key, low=low, high=high, status=leaf.status,
                   kind="lever" if key.startswith("policy.") else "parameter", label=leaf.label,
-                  unit=leaf.unit, reason=reason,
-                  integer=isinstance(leaf.value, int) and not isinstance(leaf.value, bool))
+                  unit=leaf.unit, reason=reason, integer=is_integer(leaf))
 
 
 def load_factors(path: str | Path | None = None, keys: Sequence[str] | None = None) -> list[Factor]:
     """The factors of ``path`` (default: the shipped ``factors.yaml``), optionally a subset.
+
+    Without ``keys``: every entry but those marked ``sensitivity: false``
+    (declared for the cost curves and the EMA adapter, not varied by default).
 
     Raises:
         ValueError: for a malformed file or entry, or a requested key the file lacks.
@@ -137,7 +135,45 @@ def load_factors(path: str | Path | None = None, keys: Sequence[str] | None = No
             raise ValueError(f"factor {unknown[0]!r} not in {path or FACTORS_FILE.name}; "
                              f"allowed: {', '.join(entries)}")
         entries = {k: entries[k] for k in keys}
+    else:
+        entries = {k: v for k, v in entries.items() if (v or {}).get("sensitivity", True) is not False}
     return [make_factor(k, v or {}) for k, v in entries.items()]
+
+
+def declare(key: str, ranges: Mapping[str, Sequence[float]] | None = None,
+            path: str | Path | None = None) -> Factor:
+    """The factor of any lever or parameter key: the one declaration of its range.
+
+    The range is, in this order: ``ranges[key]`` (the caller's, checked like a
+    file entry), the entry of the factors file ``path`` (default: the shipped
+    ``factors.yaml``), or what the leaf in ``sim/data`` declares itself — its
+    plausible range, else its calibration search bounds, else its allowed
+    range. A flag is a factor with ``flag`` set (off/on), whatever the range.
+
+    Raises:
+        ValueError: naming the key, for an unknown leaf, one neither a number nor a flag, a range
+            outside what the data file allows, or a number without any range.
+    """
+    from sim.parameters import read_yaml
+
+    leaf = leaf_of(key)
+    kind = "lever" if key.startswith("policy.") else "parameter"
+    if isinstance(leaf.value, bool):
+        return Factor(key=key, low=0.0, high=1.0, status=leaf.status, kind=kind, label=leaf.label,
+                      unit=leaf.unit, reason="a flag: off or on", flag=True)
+    if not isinstance(leaf.value, int | float):
+        raise ValueError(f"factor {key!r}: only numbers and flags can be varied, not {type(leaf.value).__name__}")
+    if ranges and key in ranges:
+        return make_factor(key, {"range": [float(x) for x in ranges[key]], "reason": "range given by the caller"})
+    entry = ((read_yaml(Path(path) if path else FACTORS_FILE) or {}).get("factors") or {}).get(key)
+    if entry:
+        return make_factor(key, entry)
+    declared = own_range(key)
+    if declared is None:
+        raise ValueError(f"factor {key!r}: no range in the factors file and none in sim/data "
+                         "(no plausible range, bounds or allowed range); give one")
+    low, high, reason = declared
+    return make_factor(key, {"range": [low, high], "reason": reason})
 
 
 def factor_table(factors: Sequence[Factor]) -> pd.DataFrame:

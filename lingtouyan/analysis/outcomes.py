@@ -96,6 +96,8 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
             "大学生村官累计流动人数（期末）", _cgvo_exits),
     Outcome("enterprise_coverage_share", "Enterprises covered by a party organisation, end (share)",
             "非公企业党组织覆盖率（期末）", _last("enterprise_coverage_share")),
+    Outcome("village_income_premium_percent", "Village income above the provincial series, end (percent)",
+            "村人均收入高于本省序列（期末，%）", _last("village_development_income_premium_percent")),
     Outcome("fiscal_cost_yuan_per_year", "Fiscal cost of all levers, 2010-12 (yuan/year)",
             "各项政策财政支出合计，2010–12年（元/年）", _fiscal_cost),
     *(Outcome(f"cost_{lever}_yuan_per_year", f"Fiscal cost: {lever.replace('_', ' ')}, 2010-12 (yuan/year)",
@@ -105,7 +107,7 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
 
 #: What an analysis reports unless told otherwise.
 DEFAULT_OUTCOMES = ("quit_rate_per_year", "vacancy_rate", "entrant_college_share", "cgvo_exits",
-                    "enterprise_coverage_share", "fiscal_cost_yuan_per_year")
+                    "enterprise_coverage_share", "village_income_premium_percent", "fiscal_cost_yuan_per_year")
 
 
 def check_outcomes(names: Sequence[str]) -> tuple[str, ...]:

@@ -27,7 +27,10 @@ from lingtouyan.demo.presets import PRESETS, preset
 #: Environment variable ``sim-demo --lang`` sets: the page's first language.
 LANG_ENV = "LINGTOUYAN_DEMO_LANG"
 #: Milliseconds between steps while playing, and steps per redraw (timed by ``sim-bench --demo``).
-PLAY_INTERVAL_MS, RENDER_INTERVAL = 60, 2
+#: Mesa's play loop does not wait for the browser: redrawn every two months, the page sent
+#: redraws faster than a browser draws the map and eight panels, and showed nothing until the
+#: run's end. Six months a redraw keeps the browser up and the month moving several times a second.
+PLAY_INTERVAL_MS, RENDER_INTERVAL = 100, 6
 
 lang = solara.reactive(os.environ.get(LANG_ENV, "zh") if os.environ.get(LANG_ENV) in LANGUAGES else "zh")
 chosen_village = solara.reactive(None)
@@ -39,7 +42,7 @@ _SLIDERS = {  # keyword: (min, max, step)
     "pay_floor_multiple": (0.5, 3.0, 0.05),
     "departure_subsidy_min_years": (0, 20, 1),
     "cgvo_subsidy_multiple": (0.0, 3.0, 0.1),
-    "cgvo_annual_plan": (0.0, 150_000.0, 1_000.0),
+    "cgvo_annual_plan": (10_000.0, 150_000.0, 1_000.0),  # the lever allows 10,000-200,000
     "enterprise_instructors": (0.0, 1_000_000.0, 10_000.0),
 }
 def model_params(values: dict[str, Any], language: str, seed: int = 0) -> dict[str, Any]:
@@ -142,7 +145,8 @@ def outcome_panels(model: ClassroomModel):
     """The outcome panels: this run against the "as reported" run and the reported figures."""
     language = lang.value
     reference = reference_outcomes(model.config.scale, model.config.seed, model.config.end)
-    spec = charts.outcome_spec(model.series(), reference, language, model.config.start, model.config.end)
+    spec = charts.outcome_spec(model.series(charts.PANEL_MEASURES), reference, language, model.config.start,
+                               model.config.end)
     with solara.Column(style={"font-family": FONT_FAMILY}, classes=["demo-panels"]) as column:
         solara.HTML(tag="div", unsafe_innerHTML=text("plots_title", language),
                     style={"font-size": "18px", "font-family": FONT_FAMILY})
@@ -153,6 +157,8 @@ def outcome_panels(model: ClassroomModel):
 _CSS = f"""
 body, .v-application, .v-application .v-card__title, .v-label, .v-btn {{ font-family: {FONT_FAMILY} !important; }}
 .v-application {{ font-size: 16px; }}
+/* SolaraViz puts its components in tabs named "Page 0", ...; the page has one. */
+.v-tabs {{ display: none; }}
 """
 
 
@@ -173,13 +179,14 @@ def Page():  # noqa: N802 - Solara serves the component named Page
 
     with solara.Sidebar():
         with solara.Card(text("language", language)):
-            names = {"中文": "zh", "English": "en"}
-            solara.ToggleButtonsSingle(value=next(k for k, v in names.items() if v == language),
-                                       values=list(names), on_value=lambda name: lang.set(names[name]))
+            languages = {"中文": "zh", "English": "en"}
+            solara.ToggleButtonsSingle(value=next(k for k, v in languages.items() if v == language),
+                                       values=list(languages),
+                                       on_value=lambda name: lang.set(languages[name]))
         with solara.Card(text("preset", language)):
-            names = {text(p, language): p for p in PRESETS}
+            presets = {text(p, language): p for p in PRESETS}
             solara.Select(text("preset", language), value=text(chosen_preset.value, language),
-                          values=list(names), on_value=lambda label: chosen_preset.set(names[label]))
+                          values=list(presets), on_value=lambda label: chosen_preset.set(presets[label]))
             solara.Button(text("apply_preset", language), color="primary", on_click=apply_preset)
     values = dict(model.value.settings)
     SolaraViz(model, components=[(village_map, 0), (outcome_panels, 0)],

@@ -12,6 +12,7 @@ to the installed versions. Nothing in the installed cache is changed.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -28,6 +29,25 @@ def installed_cdn_dir() -> Path | None:
         if (path / "requirejs@2.3.6").is_dir():
             return path
     return None
+
+
+@functools.cache
+def served_version(package: str) -> str | None:
+    """The version of ``package`` the page's Vega-Lite widget loads offline (its major range's newest)."""
+    wanted = next((w for w, p in RANGES.items() if p == package), None)
+    source = installed_cdn_dir()
+    if wanted is None or source is None:
+        return None
+    newest = _newest(source, wanted)
+    return newest.name.rsplit("@", 1)[1] if newest else None
+
+
+def _newest(source: Path, wanted: str) -> Path | None:
+    """The installed package directory that serves the range ``wanted`` (``vega@5``): its newest."""
+    package, major = wanted.rsplit("@", 1)
+    versions = sorted((p for p in source.glob(f"{package}@{major}.*") if p.is_dir()),
+                      key=lambda p: _version_key(p.name))
+    return versions[-1] if versions else None
 
 
 def _version_key(name: str) -> tuple[int, ...]:
@@ -56,12 +76,10 @@ def prepare_cdn_dir(target: Path, source: Path | None = None) -> Path:
                 _link(package, scope / package.name)
         elif entry.is_dir():
             _link(entry, target / entry.name)
-    for wanted, package in RANGES.items():
-        major = wanted.rsplit("@", 1)[1]
-        versions = sorted((p for p in source.glob(f"{package}@{major}.*") if p.is_dir()),
-                          key=lambda p: _version_key(p.name))
-        if versions:
-            _link(versions[-1], target / wanted)
+    for wanted in RANGES:
+        newest = _newest(source, wanted)
+        if newest is not None:
+            _link(newest, target / wanted)
     return target
 
 
@@ -70,4 +88,4 @@ def _link(source: Path, link: Path) -> None:
         os.symlink(source, link, target_is_directory=True)
 
 
-__all__ = ["RANGES", "installed_cdn_dir", "prepare_cdn_dir"]
+__all__ = ["RANGES", "installed_cdn_dir", "prepare_cdn_dir", "served_version"]

@@ -30,7 +30,7 @@ from lingtouyan.demo.model import DEMO_END, DEMO_SCALE, ClassroomModel, referenc
 def _redraw(model: ClassroomModel, layout, names, reference) -> None:
     table = state.village_table(model)
     charts.map_spec(table, layout, names, "zh", state.secretary_columns(model))
-    charts.outcome_spec(model.series(), reference, "zh", model.config.start, model.config.end)
+    charts.outcome_spec(model.series(charts.PANEL_MEASURES), reference, "zh", model.config.start, model.config.end)
 
 
 def demo_benchmark(scale: float = DEMO_SCALE, seed: int = 0, repeat: int = 3) -> dict[str, Any]:

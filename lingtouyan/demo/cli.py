@@ -62,7 +62,35 @@ def serve_environment(lang: str) -> dict[str, str]:
     env[LANG_ENV] = lang
     env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(prepare_cdn_dir(cdn_dir()))
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # its corner banner would cover a panel
+    env.update(_base_jupyter_paths(env))
     return env
+
+
+def _base_jupyter_paths(env: dict[str, str]) -> dict[str, str]:
+    """The base interpreter's Jupyter directories, for a virtual environment that uses its packages.
+
+    Solara's server finds the widget extensions to load in the Jupyter
+    configuration (``<prefix>/etc/jupyter``) and serves their browser files
+    from the Jupyter data directory (``<prefix>/share/jupyter``). A virtual
+    environment made with ``--system-site-packages`` has neither when the
+    widgets are installed in its base interpreter, and the page then fails;
+    the base interpreter's directories are added after any the user set
+    (``JUPYTER_CONFIG_PATH``, ``JUPYTER_PATH``).
+    """
+    if sys.prefix == sys.base_prefix:
+        return {}
+    out = {}
+    for variable, directory in (("JUPYTER_CONFIG_PATH", ("etc", "jupyter")),
+                                ("JUPYTER_PATH", ("share", "jupyter"))):
+        base = Path(sys.base_prefix, *directory)
+        if not base.is_dir():
+            continue
+        paths = [p for p in env.get(variable, "").split(os.pathsep) if p]
+        if str(base) not in paths:
+            paths.append(str(base))
+        out[variable] = os.pathsep.join(paths)
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:

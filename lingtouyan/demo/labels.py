@@ -1,4 +1,9 @@
-"""Every word the classroom page shows, in Chinese and in English."""
+"""The classroom page's own words, in Chinese and in English.
+
+The names of the measures the panels plot, and of their units, are the
+project's (``lingtouyan._labels.MEASURES`` and ``UNITS``, which every figure
+uses); this table holds only what the page alone says.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,9 @@ _TEXT: dict[str, dict[str, str]] = {
     "apply_preset": {"zh": "应用预设（重新开始）", "en": "Apply preset (restarts)"},
     "month": {"zh": "当前月份", "en": "Month"},
     "map_title": {"zh": "各省村庄：村党支部书记状况", "en": "Villages by province: the party secretary"},
-    "map_note": {"zh": "每点一村，按县排列；圈为大学生村官所在村。悬停或点击查看书记。",
-                 "en": "One dot per village, ordered by county; a ring marks a CGVO. "
-                       "Hover or click a village to see its secretary."},
+    "map_note": {"zh": "每格一村，按县排列；黑点为有大学生村官的村。悬停或点击查看书记。",
+                 "en": "One square per village, by county; a black dot: a CGVO serves there. "
+                       "Hover or click for the secretary."},
     "state": {"zh": "书记状况", "en": "Secretary"},
     "capable": {"zh": "能力强", "en": "capable"},
     "weak": {"zh": "能力一般", "en": "weak"},
@@ -28,6 +33,7 @@ _TEXT: dict[str, dict[str, str]] = {
     "village": {"zh": "村", "en": "village"},
     "province": {"zh": "省份", "en": "province"},
     "county": {"zh": "县", "en": "county"},
+    "villages": {"zh": "模拟村数", "en": "villages simulated"},
     "age": {"zh": "年龄", "en": "age"},
     "tenure": {"zh": "任职年限", "en": "tenure (years)"},
     "pay": {"zh": "报酬（元/年）", "en": "pay (yuan/year)"},
@@ -73,22 +79,8 @@ _TEXT: dict[str, dict[str, str]] = {
     "date": {"zh": "年月", "en": "month"},
     "series": {"zh": "序列", "en": "series"},
     "value": {"zh": "数值", "en": "value"},
-    "quit_rate": {"zh": "书记辞职率（%/年）", "en": "Secretaries quitting (% per year)"},
-    "vacancy": {"zh": "书记岗位空缺率（%）", "en": "Secretary posts vacant (%)"},
-    "entrant_age": {"zh": "新任书记平均年龄（岁）", "en": "Entrants' mean age (years)"},
-    "entrant_college": {"zh": "新任书记中大专以上（%）", "en": "Entrants with college (%)"},
-    "promotions": {"zh": "2009年起累计提拔（人，全国）", "en": "Promotions since 2009 (national)"},
-    "cgvo_in_post": {"zh": "在岗大学生村官（人，全国）", "en": "CGVOs in post (national)"},
-    "cgvo_exits": {"zh": "大学生村官累计离岗（人，按去向）", "en": "CGVO exits by route (cumulative)"},
-    "enterprise_coverage": {"zh": "非公企业党组织覆盖率（%）", "en": "Enterprises with a party organisation (%)"},
-    "township_leadership": {"zh": "乡镇领导班子", "en": "township leadership"},
-    "civil_service": {"zh": "乡镇公务员", "en": "civil service"},
-    "institution": {"zh": "乡镇事业编制", "en": "institutions"},
-    "village_post": {"zh": "留村任职", "en": "village post"},
-    "own_business": {"zh": "自主创业", "en": "own business"},
-    "other_job": {"zh": "另行择业", "en": "other job"},
-    "further_study": {"zh": "继续学习", "en": "further study"},
-    "early_quit": {"zh": "提前离岗", "en": "left early"},
+    "promotions": {"zh": "2009年起累计提拔", "en": "Promotions since 2009"},
+    "cgvo_exits": {"zh": "大学生村官累计离岗，按去向", "en": "CGVO exits by route, cumulative"},
 }
 
 

@@ -2,7 +2,8 @@
 
 Each province is one square tile placed roughly where it lies (north at the
 top, the west on the left), so that neighbours stay neighbours and every
-province is readable, Shanghai as much as Xinjiang. Inside a tile the
+province is readable, Shanghai as much as Xinjiang. Each row of tiles has a
+band above it for the provinces' labels, so no label touches a tile. Inside a tile the
 province's villages fill a square grid in county order, so the villages of
 one county sit together; a province with few villages has fewer, larger
 cells (the tile's label gives the count). The layout is a drawing
@@ -30,6 +31,10 @@ TILES: dict[str, tuple[int, int]] = {
 }
 #: Share of a tile's side left as a gap between tiles.
 GAP = 0.12
+#: Height of the band above each tile that holds its label, as a share of a tile's side.
+LABEL_BAND = 0.26
+#: Height of a row of tiles with its label band.
+ROW = 1.0 + LABEL_BAND
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class MapLayout:
         tile_y: Top edge of each province's tile.
         pitch: Side of each village's cell (tile units).
         counts: Villages in each province.
+        width: Width of the whole map (tile units).
+        height: Height of the whole map, label bands included.
         tile_size: Side of a tile (1 minus the gap).
     """
 
@@ -52,6 +59,8 @@ class MapLayout:
     tile_y: np.ndarray
     pitch: np.ndarray
     counts: np.ndarray
+    width: float
+    height: float
     tile_size: float = 1.0 - GAP
 
 
@@ -75,10 +84,13 @@ def map_layout(province: np.ndarray, county: np.ndarray, names: tuple[str, ...])
     rank[order] = np.arange(len(province)) - first[province[order]]
     pitch = (1.0 - GAP) / cells
     col, row = rank % cells, rank // cells
-    x = tiles[province, 0] + GAP / 2 + (col + 0.5) * pitch
-    y = tiles[province, 1] + GAP / 2 + (row + 0.5) * pitch
-    return MapLayout(x=x, y=y, tile_x=tiles[:, 0] + GAP / 2, tile_y=tiles[:, 1] + GAP / 2,
-                     pitch=np.broadcast_to(pitch, x.shape).astype(float), counts=counts)
+    left = tiles[:, 0] + GAP / 2
+    top = tiles[:, 1] * ROW + LABEL_BAND
+    x = left[province] + (col + 0.5) * pitch
+    y = top[province] + (row + 0.5) * pitch
+    return MapLayout(x=x, y=y, tile_x=left, tile_y=top, pitch=np.broadcast_to(pitch, x.shape).astype(float),
+                     counts=counts, width=float(tiles[:, 0].max() + 1),
+                     height=float(tiles[:, 1].max() * ROW + LABEL_BAND + 1.0))
 
 
-__all__ = ["GAP", "TILES", "MapLayout", "map_layout"]
+__all__ = ["GAP", "LABEL_BAND", "ROW", "TILES", "MapLayout", "map_layout"]

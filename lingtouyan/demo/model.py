@@ -13,6 +13,7 @@ run.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -130,23 +131,37 @@ class ClassroomModel(VillageModel):
         super().__init__(scale=scale, end=end, policy=policy_for(**self.settings), seed=int(seed))
         state.track_events(self)
 
-    def series(self) -> pd.DataFrame:
-        """The measures collected so far, one row per month (index ``YYYY-MM``)."""
-        return wide_outcomes(self)
+    def step(self) -> None:
+        """One month; none after the last (Mesa's play loop steps a redraw's months in one go)."""
+        if self.running:
+            super().step()
+
+    def series(self, measures: Iterable[str] | None = None) -> pd.DataFrame:
+        """The measures collected so far (all, or ``measures``), one row per month (index ``YYYY-MM``)."""
+        return wide_outcomes(self, measures)
 
 
-def wide_outcomes(model: VillageModel) -> pd.DataFrame:
-    """The model's collected measures as a wide table, one row per month.
+def wide_outcomes(model: VillageModel, measures: Iterable[str] | None = None) -> pd.DataFrame:
+    """The model's collected measures (all, or those of ``measures`` it has) as a wide table, one row per month.
 
     The page draws while the model steps in another thread; a month being
     collected is left out, so every column has the same months.
     """
-    columns = dict(model.datacollector.model_vars)
-    months = min((len(v) for v in columns.values()), default=0)
-    wide = pd.DataFrame({k: list(v[:months]) for k, v in columns.items()})
-    wide.index = pd.Index(pd.period_range(model.config.start, periods=len(wide), freq="M")
-                          .strftime("%Y-%m"), name="date")
+    collected = model.datacollector.model_vars
+    names = list(collected) if measures is None else [m for m in measures if m in collected]
+    columns = {k: collected[k] for k in names}
+    # Months every measure has: all of them, not only those asked for, so that the rows do not
+    # depend on which measures are read.
+    months = min((len(v) for v in collected.values()), default=0)
+    wide = pd.DataFrame({k: list(v[:months]) for k, v in columns.items()}, index=range(months))
+    wide.index = pd.Index(_month_labels(model.config.start, months), name="date")
     return wide
+
+
+@functools.lru_cache(maxsize=64)
+def _month_labels(start: str, months: int) -> tuple[str, ...]:
+    """``YYYY-MM`` of ``months`` months from ``start`` (the page asks for the same ones at every redraw)."""
+    return tuple(pd.period_range(start, periods=months, freq="M").strftime("%Y-%m"))
 
 
 @functools.lru_cache(maxsize=8)

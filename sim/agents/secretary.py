@@ -153,9 +153,6 @@ class Secretaries:
         hazard = monthly_hazard(quit_probability(relative_value[maybe], intercept, slope))
         return maybe[(u < hazard) & self.filled[maybe]]
 
-    #: The rule's former name (it returns the quitters, not the stayers).
-    decide_to_stay = draw_quits
-
     def leave_normally(self, retirement_age: float, rng: np.random.Generator) -> np.ndarray:
         """Retire at ``retirement_age`` or leave for health (normal departure, L27).
 
@@ -198,12 +195,19 @@ class Secretaries:
         self.score = np.where(self.filled, raw, 0.0).astype(np.float32)
         return self.score
 
-    def train(self, days: float) -> None:
-        """Training raises ability with diminishing returns in days (L31, L63)."""
+    def train(self, days: float, trained: np.ndarray | None = None) -> None:
+        """Training raises ability with diminishing returns in days (L31, L63).
+
+        Args:
+            days: Training days each trainee gets.
+            trained: Which villages' secretaries are trained (all serving ones by default);
+                only serving secretaries gain.
+        """
         p = self._p
         gain = p.value("secretary.training_gain_per_day") * days / (1.0 + days / p.value(
             "secretary.training_saturation_days"))
-        self.ability += self.filled * np.float32(gain)
+        who = self.filled if trained is None else self.filled & trained
+        self.ability += who * np.float32(gain)
 
     def capable(self) -> np.ndarray:
         """Serving secretaries able enough to lead development (带领致富能力强, L43)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.datafiles import FUNDING, REGIONS, load_province_table
+from sim.datafiles import FUNDING, PENSION_FUNDING, REGIONS, load_province_table
 from sim.parameters import ParameterSet, series_value
 from sim.timeline import monthly_probability
 
@@ -30,6 +30,7 @@ class Provinces:
         region: 0 east, 1 central, 2 west.
         income_2011: Rural per-capita net income in 2011 (yuan/person/year).
         funding: 0 provincial transfer, 1 provincial budget, 2 county budget (L20).
+        pension_funding: 0 shared, 1 the provincial budget pays the basic pension (L27).
         director_pay_ratio: Director's pay relative to the secretary's (L20).
         other_cadre_pay_ratio: Other cadres' pay relative to the secretary's (L20).
         village_share: Share of the nation's villages.
@@ -40,6 +41,7 @@ class Provinces:
     region: np.ndarray
     income_2011: np.ndarray
     funding: np.ndarray
+    pension_funding: np.ndarray
     director_pay_ratio: np.ndarray
     other_cadre_pay_ratio: np.ndarray
     village_share: np.ndarray
@@ -56,6 +58,7 @@ class Provinces:
             region=table["region"].map(REGIONS.index).to_numpy(np.int8),
             income_2011=table["rural_income_2011"].to_numpy(float),
             funding=table["pay_funding"].map(FUNDING.index).to_numpy(np.int8),
+            pension_funding=table["pension_funding"].map(PENSION_FUNDING.index).to_numpy(np.int8),
             director_pay_ratio=table["director_pay_ratio"].to_numpy(float),
             other_cadre_pay_ratio=table["other_cadre_pay_ratio"].to_numpy(float),
             village_share=villages / villages.sum(),
@@ -118,6 +121,7 @@ class Counties:
         sigma = params.value("county.fiscal_sigma")
         self.fiscal = relative_income[self.province] * rng.lognormal(-sigma**2 / 2, sigma, n)
         self.funding = provinces.funding[self.province]
+        self.pension_funding = provinces.pension_funding[self.province]
         self.implemented = {}
         for element in ELEMENTS:
             share = params.value(f"county.initial_share.{element}")
@@ -127,30 +131,37 @@ class Counties:
     def __len__(self) -> int:
         return len(self.province)
 
-    def implement(self, package_in_effect: bool, enabled: dict[str, bool],
-                  rng: np.random.Generator) -> None:
+    def implement(self, in_force, enabled: dict[str, bool], rng: np.random.Generator,
+                  push=1.0) -> None:
         """One month of county decisions: each county adopts each element with a hazard.
 
-        The yearly adoption rate is the calibrated post-2009 rate while the
-        package is in effect and the background rate otherwise; it rises with
-        fiscal capacity, and for the pay floor it depends on who funds it
-        (provincial budget, provincial transfer, county budget; L20). A lever
-        that switches an element off removes it everywhere.
+        The yearly adoption rate is the calibrated post-2009 rate, times the
+        province's push, where the province's document is in force
+        (``in_force``, one flag per county or one for all; :mod:`sim.adoption`)
+        and the background rate elsewhere; it rises with fiscal capacity, and
+        for the pay floor and the pension it depends on who funds them (L20:
+        provincial budget, provincial transfer, county budget; L27: a
+        provincial budget paying the basic pension). A lever that switches an
+        element off removes it everywhere.
         """
         p = self._params
         beta = p.value("county.fiscal_elasticity")
         capacity = self.fiscal**beta
+        multiple = np.asarray(p.value("county.funding_multiple"), float)
         draws = rng.random((len(ELEMENTS), len(self)))
         for i, element in enumerate(ELEMENTS):
             flags = self.implemented[element]
             if not enabled[element]:
                 flags[:] = False
                 continue
-            rate = (p.value(f"county.adoption_rate.{element}") if package_in_effect
-                    else p.value("county.background_rate"))
+            rate = np.where(in_force, p.value(f"county.adoption_rate.{element}") * push,
+                            p.value("county.background_rate"))
             yearly = rate * capacity
             if element == "pay_floor":
-                yearly = yearly * np.asarray(p.value("county.funding_multiple"), float)[self.funding]
+                yearly = yearly * multiple[self.funding]
+            elif element == "pension":
+                yearly = yearly * np.where(self.pension_funding == 1, multiple[FUNDING.index("provincial_budget")],
+                                           1.0)
             flags |= draws[i] < monthly_probability(yearly)
 
     def provinces_complete(self, element: str) -> int:

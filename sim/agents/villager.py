@@ -43,6 +43,8 @@ class Villagers:
         activist: Share who are activists (入党积极分子).
         member: Share who are party members.
         admitted: People of each row admitted to the party this month.
+        earning_lift: Rise of earning ability from the members' skills courses
+            (standard deviations; set by :class:`sim.party_education.PartyEducation`).
     """
 
     def __init__(self, village_adults: np.ndarray, village_weight: float, k: int,
@@ -69,6 +71,7 @@ class Villagers:
         self.activist = np.full(n, params.value("villager.initial_activist_share"), np.float32)
         self.applicant = np.full(n, params.value("villager.initial_applicant_share"), np.float32)
         self.admitted = np.zeros(n, np.float32)
+        self.earning_lift = np.zeros(n, np.float32)
 
     def __len__(self) -> int:
         return len(self.age)
@@ -86,8 +89,12 @@ class Villagers:
         self.veteran[rows] = rng.random(len(rows)) < p.value("villager.veteran_share")
 
     def capable_earner(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Capable earners (致富能手) among ``rows``: able villagers working locally (L59)."""
-        return ((self.ability[rows] > self._p.value("villager.earner_ability_threshold"))
+        """Capable earners (致富能手) among ``rows``: able villagers working locally (L59).
+
+        Able in earning: ability plus the lift of the members' skills courses (§7.19).
+        """
+        return ((self.ability[rows] + self.earning_lift[rows]
+                 > self._p.value("villager.earner_ability_threshold"))
                 & ~self.migrant[rows])
 
     def age_one_month(self, year: int, rng: np.random.Generator) -> None:

@@ -13,6 +13,9 @@ from sim.parameters import ParameterSet
 from sim.policies.assessment import Assessment
 from sim.policies.base import Lever
 from sim.policies.cgvo_programme import CgvoProgramme
+from sim.policies.community import CommunityPartyBuilding
+from sim.policies.delegates import DelegateTenure
+from sim.policies.democracy import Democracy
 from sim.policies.enterprise_party_building import EnterprisePartyBuilding
 from sim.policies.first_secretary import FirstSecretary
 from sim.policies.package import YidingSanyou
@@ -24,7 +27,8 @@ from sim.policies.training import Training
 
 FAMILIES: tuple[type[Lever], ...] = (
     YidingSanyou, PayFloor, Promotion, Retirement, Assessment, Training, FirstSecretary,
-    CgvoProgramme, EnterprisePartyBuilding, PartyEducation,
+    CgvoProgramme, EnterprisePartyBuilding, PartyEducation, CommunityPartyBuilding,
+    DelegateTenure, Democracy,
 )
 
 
@@ -42,6 +46,9 @@ class Policy:
     cgvo: CgvoProgramme
     enterprise: EnterprisePartyBuilding
     party_education: PartyEducation
+    community: CommunityPartyBuilding
+    delegates: DelegateTenure
+    democracy: Democracy
 
     @classmethod
     def from_levers(cls, levers: ParameterSet) -> Policy:
@@ -62,7 +69,8 @@ def split_flat_lever(name: str) -> tuple[str, str] | None:
 
 
 __all__ = [
-    "CHANNELS", "FAMILIES", "Assessment", "CgvoProgramme", "EnterprisePartyBuilding",
+    "CHANNELS", "FAMILIES", "Assessment", "CgvoProgramme", "CommunityPartyBuilding",
+    "DelegateTenure", "Democracy", "EnterprisePartyBuilding",
     "FirstSecretary", "PartyEducation", "PayFloor", "Policy", "Promotion", "Retirement", "Training",
     "YidingSanyou",
     "split_flat_lever",

@@ -9,7 +9,10 @@ from sim.policies.base import Lever
 
 @dataclass(frozen=True)
 class Training(Lever):
-    """Days of training each serving secretary gets a year.
+    """Days of training each serving secretary reached gets a year.
+
+    Who is reached, and the training itself, is the party-education module's
+    (:meth:`sim.party_education.PartyEducation.train_secretaries`).
 
     Attributes:
         secretary_days_per_year: Training days per secretary per year.
@@ -19,8 +22,3 @@ class Training(Lever):
     reference = "L31 (Shanxi trains newly elected secretaries), L63"
 
     secretary_days_per_year: float
-
-    def apply(self, secretaries) -> float:
-        """Train all serving secretaries; return the training days given (simulated units)."""
-        secretaries.train(self.secretary_days_per_year)
-        return float(secretaries.filled.sum()) * self.secretary_days_per_year
