@@ -221,6 +221,15 @@ NAN_WHEN_EMPTY: dict[str, Callable] = {
          "secretary_entrant_veteran_share", "secretary_entrant_cgvo_share"], _recent),
     **dict.fromkeys(["cgvo_degree_share", "cgvo_party_share", "cgvo_elite_share"],
                     lambda m: m.cgvos.in_post),
+    # Means over the serving community secretaries (sim.outcomes: Communities.secretary_mean).
+    **dict.fromkeys(
+        ["community_secretary_college_share", "community_secretary_under35_share",
+         "community_secretary_mean_age_years", "community_secretary_graduate_share",
+         "community_secretary_pay_to_wage_ratio", "community_secretary_post_value_yuan_per_year"],
+        lambda m: m.communities.filled),
+    "four_deliberations_share_capable_secretary": lambda m: m.secretaries.capable(),
+    "four_deliberations_share_other_secretary":
+        lambda m: m.secretaries.filled & ~m.secretaries.capable(),
     # A share of this month's admissions (NaN in a month without any; docs/ODD.md).
     "party_admissions_rural_under35_share": lambda m: np.asarray(m.flows["party_admissions_rural"] > 0),
 }
