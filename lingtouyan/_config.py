@@ -33,6 +33,7 @@ import inspect
 import json
 import math
 import re
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
-from lingtouyan._cli import staging_dir
+from lingtouyan._io import staging_dir
 from sim import ConfigError, RunConfig, resolve
 from sim.config import default_sets
 
@@ -476,6 +477,8 @@ def _first_line(err: BaseException) -> str:
 # ------------------------------------------------------------------ Hydra's callbacks
 #: Directories a multirun's sweep directory needed that did not exist before it (to undo).
 _CREATED: list[Path] = []
+#: The staging directory a single run was given (see :func:`undo_run_dir`).
+_STAGED: list[Path] = []
 
 
 class Rejected(BaseException):
@@ -507,16 +510,37 @@ class CommandLineCheck(Callback):
         except ConfigError as err:
             raise Rejected(err) from None
         final = Path(str(config.hydra.run.dir))
+        staging = staging_dir(final)
+        _STAGED.append(staging)
         with read_write(config.hydra.run), open_dict(config.hydra.run):
-            config.hydra.run.dir = str(staging_dir(final))
+            config.hydra.run.dir = str(staging)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Note which directories of the sweep directory's path are new (see :func:`undo_sweep_dir`)."""
+        """Note which directories of the sweep directory's path are new (see :func:`undo_sweep_dir`).
+
+        An existing sweep directory loses the hidden job directories left by a
+        killed sweep whose owner is proven gone (:func:`lingtouyan._io.remove_dead_stages`).
+        """
+        from lingtouyan._io import remove_dead_stages
+
         path = Path(str(config.hydra.sweep.dir)).absolute()
+        if path.is_dir():
+            remove_dead_stages(path)
         _CREATED.clear()
         while not path.exists():
             _CREATED.append(path)
             path = path.parent
+
+
+def undo_run_dir() -> None:
+    """Remove what is left of a single run's staging directory (nothing once it is published).
+
+    Hydra writes its snapshot (``.hydra/``) into the directory before the run
+    starts; a full disk or a signal at that moment would otherwise leave it.
+    The directory's name holds this process's pid and a random token: it is ours.
+    """
+    while _STAGED:
+        shutil.rmtree(_STAGED.pop(), ignore_errors=True)
 
 
 def undo_sweep_dir() -> None:
@@ -535,4 +559,4 @@ def undo_sweep_dir() -> None:
 __all__ = ["CONFIG_DIR", "CONFIG_NAME", "SCHEMA_NAME", "VERSION_BASE", "CommandLineCheck", "Job",
            "Objective", "Rejected", "build_schema", "check_command_line", "check_overrides",
            "config_digest", "hydra_error", "model_arguments", "outcome_regions", "recorded",
-           "register_schema", "undo_sweep_dir", "validate", "validate_values"]
+           "register_schema", "undo_run_dir", "undo_sweep_dir", "validate", "validate_values"]

@@ -23,8 +23,14 @@ API:
   atomically with ``renameat2(RENAME_EXCHANGE)`` where the platform has it,
   else by two renames, and then removed); on any exception, signal or
   ``KeyboardInterrupt`` the staging directory is removed and ``target`` is
-  untouched. Staging directories left by a killed process (its pid is gone)
-  are removed on the next call.
+  untouched. Staging directories left by a killed process (see
+  :func:`remove_dead_stages`) are removed on the next call.
+- :func:`staging_dir`, :func:`claim`, :func:`publish` (``sim-run``'s run
+  directories): a hidden ``.<name>.partial-<pid>-<token>`` sibling, marked
+  with its owner, renamed to its final name in one step when complete.
+- :func:`remove_dead_stages` (``directory``): remove the hidden staging
+  directories in ``directory`` whose owner marker (host, pid, process start
+  time) proves that the process that wrote them is gone; nothing else.
 - :func:`atomic_file` (context manager, ``target, key, ours``): yields a hidden
   temporary path beside ``target``; on success the file is flushed to disk and
   renamed over ``target``; on failure it is removed.
@@ -32,7 +38,8 @@ API:
 - :func:`terminate_on_signals` (context manager): SIGTERM and SIGHUP (and
   SIGINT, for the commands) raise :class:`Terminated` in the main thread, so
   ``finally`` blocks (worker pools, staging directories) run; a backstop ends
-  the process if Python swallowed the exception.
+  the process if Python swallowed the exception. Every command, ``sim-run``
+  included, stops through it (by way of :func:`run_command`).
 - :func:`provenance` (``command, files``): what a result folder records to be
   reproduced: the command line, package versions, git commit and the SHA-256 of
   the input files.
@@ -40,8 +47,9 @@ API:
   line (``<prog>: error: <message>``, exit 2) without the usage block.
 - :func:`run_command` (``prog, run``): the entry point of a command: the
   one-line errors of ``lingtouyan._cli.guarded`` (exit 2), Ctrl-C (one line,
-  exit 130), SIGTERM/SIGHUP (one line, exit 128 + signal number), and any
-  ``OSError`` while working (one line naming the file, exit 1).
+  exit 130), SIGTERM/SIGHUP (one line, exit 128 + signal number; the line is
+  :func:`stop_message`), and any ``OSError`` while working (one line naming
+  the file, exit 1).
 
 Files and directories are created with the permissions of the user's umask
 (``tempfile`` would make them owner-only).
@@ -64,6 +72,7 @@ import datetime as dt
 import errno
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -80,6 +89,10 @@ from sim.errors import ConfigError
 #: Name of the file that marks a directory as written by this project.
 MARKER = ".lingtouyan-output"
 _STAGE = ".tmp-"
+#: A run directory being written is hidden: ``.<final name>.partial-<pid>-<token>``.
+PARTIAL = ".partial-"
+#: The file in a staging directory that names the process writing it.
+OWNER = ".owner"
 
 
 class Terminated(BaseException):
@@ -273,26 +286,113 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
-def _pid_alive(pid: int) -> bool:
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch); None if there is no such process."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).create_time()
+    except psutil.NoSuchProcess:
+        return None
+    except psutil.Error:  # it exists, but may not be looked at: alive
+        return -1.0
+
+
+def claim(stage: Path) -> None:
+    """Mark ``stage`` as written by this process: host, pid and the process's start time."""
+    started = _process_start(os.getpid())
+    (stage / OWNER).write_text(f"{socket.gethostname()} {os.getpid()} {started!r}\n", encoding="utf-8")
+
+
+def _owner_is_gone(stage: Path) -> bool:
+    """Whether ``stage``'s owner marker proves that its writer has stopped.
+
+    Proof is: the marker is ours in form, names this host, and either no
+    process has that pid or the process with it started at another time (the
+    pid was reused). A missing or unreadable marker, another host, or a live
+    owner is no proof.
+    """
+    try:
+        host, pid, *started = (stage / OWNER).read_text(encoding="utf-8").split()
+        pid = int(pid)
+        started = float(started[0]) if started else None
+    except (OSError, ValueError, IndexError):
         return False
-    except PermissionError:
+    if host != socket.gethostname() or pid <= 0:
+        return False
+    now = _process_start(pid)
+    if now is None:
         return True
-    return True
+    return started is not None and now >= 0 and abs(now - started) > 1.0
+
+
+def remove_dead_stages(directory: Path, prefix: str = ".") -> list[Path]:
+    """Remove the staging directories in ``directory`` left by a process that is gone.
+
+    Only hidden directories named like ours (``<prefix>...`` with
+    ``.tmp-`` or ``.partial-`` in the name) whose :data:`OWNER` marker proves
+    their writer has stopped (:func:`_owner_is_gone`) are removed; anything
+    else, including a staging directory without a marker, is left alone.
+
+    Returns:
+        The directories removed.
+    """
+    removed = []
+    try:
+        entries = list(Path(directory).glob(f"{prefix}*"))
+    except OSError:
+        return removed
+    for stage in entries:
+        name = stage.name
+        if not name.startswith(".") or (_STAGE not in name and PARTIAL not in name):
+            continue
+        if stage.is_dir() and not stage.is_symlink() and _owner_is_gone(stage):
+            shutil.rmtree(stage, ignore_errors=True)
+            removed.append(stage)
+    return removed
 
 
 def _remove_stale_stages(target: Path) -> None:
     """Remove staging directories of ``target`` whose process is gone (left by a kill)."""
-    for stage in target.parent.glob(f".{target.name}{_STAGE}*"):
-        owner = stage / ".owner"
+    remove_dead_stages(target.parent, f".{target.name}{_STAGE}")
+
+
+def staging_dir(final: Path) -> Path:
+    """A hidden, unique sibling of ``final`` to write a run into before it is published."""
+    return final.parent / f".{final.name}{PARTIAL}{os.getpid()}-{secrets.token_hex(4)}"
+
+
+def final_path(staging: Path) -> Path | None:
+    """The directory a staging directory of :func:`staging_dir` is published as (else None)."""
+    name = staging.name
+    if not name.startswith(".") or PARTIAL not in name:
+        return None
+    return staging.with_name(name[1:name.rindex(PARTIAL)])
+
+
+def publish(staging: Path, final: Path, *, unique: bool) -> Path | None:
+    """Rename a complete ``staging`` directory to ``final`` in one step.
+
+    The owner marker is removed first. The rename never replaces a directory
+    that holds anything. With ``unique``, a taken name gets a suffix (``_2``,
+    ``_3``, ...): two runs started in the same second both keep their results.
+    Without it, a taken name means another process has published the same
+    result already: ``staging`` is removed and None returned.
+    """
+    (staging / OWNER).unlink(missing_ok=True)
+    candidates = [final] + ([final.with_name(f"{final.name}_{n}") for n in range(2, 1000)]
+                            if unique else [])
+    for candidate in candidates:
         try:
-            host, pid = owner.read_text(encoding="utf-8").split()
-            if stage.is_dir() and host == socket.gethostname() and not _pid_alive(int(pid)):
-                shutil.rmtree(stage, ignore_errors=True)
-        except (OSError, ValueError):
+            os.rename(staging, candidate)
+        except OSError as err:
+            if err.errno not in (errno.EEXIST, errno.ENOTEMPTY) and not candidate.is_dir():
+                raise
             continue
+        _fsync_dir(candidate.parent)
+        return candidate
+    shutil.rmtree(staging, ignore_errors=True)
+    return None
 
 
 def git_commit() -> str:
@@ -360,9 +460,9 @@ def output_directory(target: str | Path, key: str, program: str,
     stage = Path(tempfile.mkdtemp(prefix=f".{target.name}{_STAGE}", dir=target.parent))
     try:
         os.chmod(stage, 0o777 & ~_umask())
-        (stage / ".owner").write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
+        claim(stage)
         yield stage
-        (stage / ".owner").unlink()
+        (stage / OWNER).unlink()
         if provenance is not None:
             (stage / "provenance.json").write_text(json.dumps(provenance, indent=2, default=str) + "\n",
                                                    encoding="utf-8")
@@ -426,6 +526,12 @@ def terminate_on_signals(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGH
 _stop_reported = threading.Event()
 
 
+def stop_message(prog: str, signum: int) -> str:
+    """The one line a command prints when a signal stops it."""
+    how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+    return f"{prog}: interrupted by {how}; no partial output was kept"
+
+
 def _arm_backstop(signum: int, prog: str | None) -> None:
     def stop() -> None:
         import psutil
@@ -434,8 +540,7 @@ def _arm_backstop(signum: int, prog: str | None) -> None:
             with contextlib.suppress(psutil.Error):
                 child.kill()
         if prog and not _stop_reported.is_set():
-            os.write(2, f"{prog}: stopped by {signal.Signals(signum).name}; "
-                        "no partial output was kept\n".encode())
+            os.write(2, (stop_message(prog, signum) + "\n").encode())
         os._exit(128 + signum)
 
     timer = threading.Timer(STOP_GRACE_SECONDS, stop)
@@ -463,8 +568,7 @@ def run_command(prog: str, run: Callable[[], int]) -> int:
         with terminate_on_signals((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), prog):
             return guarded(prog, run)
     except Terminated as stop:
-        print(f"{prog}: stopped by {signal.Signals(stop.signum).name}; no partial output was kept",
-              file=sys.stderr)
+        print(stop_message(prog, stop.signum), file=sys.stderr, flush=True)
         _stop_reported.set()
         return 128 + stop.signum
     except OSError as err:

@@ -45,7 +45,7 @@ def start_worker() -> None:
     """Set up a local worker process: Ctrl-C is the parent's to handle; die with the parent."""
     os.environ.update(ONE_THREAD)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from lingtouyan._cli import die_with_parent
+    from sim.calibration.parallel import die_with_parent
 
     die_with_parent()
 
@@ -243,6 +243,15 @@ def execute(job: dict[str, Any], task: tuple[str, str], callbacks: Any) -> dict[
     os.environ.update(ONE_THREAD)  # for jobs started by a worker of a remote cluster
     try:
         setup_globals()
+        # Marked as this worker's before Hydra writes into it: a kill at any moment leaves a
+        # directory that a later run can prove dead and remove (lingtouyan._io.remove_dead_stages).
+        from pathlib import Path
+
+        from lingtouyan._io import claim
+
+        stage = Path(job["sweep_dir"]) / job["subdir"]
+        stage.mkdir(parents=True, exist_ok=True)
+        claim(stage)
         ret = run_job(job, task_by_name(*task), callbacks)
         if ret.status == JobStatus.COMPLETED:
             return {"ok": True, "value": ret.return_value}

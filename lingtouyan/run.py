@@ -22,6 +22,7 @@ what is allowed, exit status 2, and nothing written.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import functools
 import importlib.metadata
@@ -44,7 +45,6 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 
-from lingtouyan._cli import exit_status, final_path, publish, raise_on_signals
 from lingtouyan._config import (
     CONFIG_DIR,
     CONFIG_NAME,
@@ -58,8 +58,10 @@ from lingtouyan._config import (
     model_arguments,
     recorded,
     register_schema,
+    undo_run_dir,
     undo_sweep_dir,
 )
+from lingtouyan._io import claim, final_path, publish, remove_dead_stages, run_command
 from lingtouyan._summary import format_summary
 from lingtouyan._worker import SweepFailed
 from sim import ConfigError, VillageModel
@@ -77,12 +79,18 @@ def main() -> None:
 
     Hydra is asked to raise its errors (``HYDRA_FULL_ERROR``) so that every
     mistake in the command line ends in one line naming the key, exit status 2.
+    Ctrl-C, SIGTERM and SIGHUP stop it as they stop every command
+    (:func:`lingtouyan._io.run_command`): one line, exit status 128 + the
+    signal, no partial result left visible.
     """
     os.environ["HYDRA_FULL_ERROR"] = "1"
-    raise_on_signals()
     parser = get_args_parser()
     parser.error = _usage_error  # one line, like every other mistake
     args = parser.parse_args(sys.argv[1:])
+    raise SystemExit(run_command(PROG, lambda: _main(args)))
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         check_overrides(args.overrides)
         register_schema()
@@ -92,9 +100,6 @@ def main() -> None:
             _warn_if_calibration_stale()
     except Rejected as rejected:
         _fail(rejected.error)
-    except KeyboardInterrupt as err:
-        print(f"\n{PROG}: interrupted; no partial result is left visible", file=sys.stderr, flush=True)
-        sys.exit(exit_status(err))
     except (ConfigError, HydraException, OmegaConfBaseException, SweepFailed) as err:
         if isinstance(err, SweepFailed):
             sys.exit(1)
@@ -105,6 +110,9 @@ def main() -> None:
         undo_sweep_dir()
         print(f"{PROG}: error: cannot write the results: {err}", file=sys.stderr, flush=True)
         sys.exit(1)
+    finally:
+        undo_run_dir()  # a run stopped before it started leaves no staging directory
+    return 0
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name=CONFIG_NAME, version_base=VERSION_BASE)
@@ -116,9 +124,12 @@ def run_job(cfg: DictConfig) -> float | None:
     """Run one job of a composed config and write its outputs to Hydra's output directory.
 
     The directory is a hidden staging directory (chosen by the command-line
-    check or the launcher) renamed to its final name when every file is
-    written; if anything fails it is removed. Under another launcher the files
-    go straight into Hydra's directory, each written atomically.
+    check or the launcher), marked with this process as its owner and renamed
+    to its final name when every file is written; if anything fails it is
+    removed. Staging directories beside it whose owner is proven gone (left by
+    a ``SIGKILL``) are removed first (:func:`lingtouyan._io.remove_dead_stages`).
+    Under another launcher the files go straight into Hydra's directory, each
+    written atomically.
 
     Returns:
         The value of the config's ``objective`` (for sweepers that optimise), or None.
@@ -131,6 +142,10 @@ def run_job(cfg: DictConfig) -> float | None:
         _fail(ConfigError("hydra.run.dir", f"{_shown(out)} already holds a run; choose another "
                           "directory"))
     try:
+        if final is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            claim(out)
+            remove_dead_stages(out.parent)
         arguments = model_arguments(cfg)
         regions = arguments["regions"]
         model = VillageModel(**arguments)
@@ -262,12 +277,25 @@ def _warn_if_calibration_stale() -> None:
 
 
 @functools.cache
-def _code_versions() -> dict[str, str | bool]:
-    """Versions of the code that made the run: package versions, the model's digest, git commit."""
+def _code_versions() -> dict[str, Any]:
+    """What made the run: package versions, the model's digest, git commit, data-file hashes.
+
+    The hashes are the SHA-256 of every parameter, lever, calibrated, province
+    and target file of ``sim/data/``.
+    """
     import mesa
 
-    versions: dict[str, str | bool] = {"lingtouyan": importlib.metadata.version("lingtouyan"),
-                                       "mesa": mesa.__version__, "sim_digest": code_digest()}
+    from lingtouyan._io import provenance
+    from sim.parameters import DATA_DIR
+
+    data = {path.name: path for path in sorted(DATA_DIR.iterdir())
+            if path.suffix in {".yaml", ".csv"} and path.is_file()}
+    record = provenance([PROG], data)
+    versions: dict[str, Any] = {"lingtouyan": importlib.metadata.version("lingtouyan"),
+                                "mesa": mesa.__version__, "sim_digest": code_digest(),
+                                "packages": record["versions"],
+                                "data_files": {name: entry["sha256"] for name, entry in
+                                               record["files"].items()}}
     root = CONFIG_DIR.parent
     try:
         commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"],

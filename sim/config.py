@@ -9,7 +9,7 @@ files themselves are read in :mod:`sim.datafiles` (``default_sets``,
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,67 @@ FIRST_MONTH = "2008-01"
 LAST_MONTH = "2050-12"
 #: Largest seed: the outcome table stores seeds as signed 64-bit integers.
 MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class CrossFieldRule:
+    """A rule that binds several leaves, each of which is valid on its own.
+
+    Attributes:
+        key: The key the error names (the leaf a user most likely changed).
+        holds: ``holds(levers, world)`` -> whether the combination can run.
+        allowed: What is allowed, in words (the error's message).
+    """
+
+    key: str
+    holds: Callable[[ParameterSet, ParameterSet], bool]
+    allowed: Callable[[ParameterSet, ParameterSet], str]
+
+
+def _party_shares(world: ParameterSet) -> tuple[float, float]:
+    """(share of the oldest adults in the party pipeline in 2008, the age factor of members)."""
+    from sim.agents.villager import MEMBER_AGE_PROFILE
+
+    oldest = MEMBER_AGE_PROFILE[1]
+    return (oldest * world.value("villager.initial_member_share")
+            + world.value("villager.initial_activist_share")
+            + world.value("villager.initial_applicant_share")), oldest
+
+
+def _party_shares_allowed(levers: ParameterSet, world: ParameterSet) -> str:
+    total, oldest = _party_shares(world)
+    return (f"members, activists and applicants cannot exceed all adults: {oldest:g} x "
+            "initial_member_share (members are most common among the oldest) + "
+            f"initial_activist_share + initial_applicant_share must be <= 1, got {total:.6g}")
+
+
+#: The cross-field rules of the world parameters: what one leaf's ``allowed`` range cannot
+#: say. Found by ``tests/test_properties.py`` (combinations the model could not run) and
+#: checked by :func:`resolve` once every leaf is valid on its own. The rules that bind
+#: levers are the policy families' own (``__post_init__`` of ``sim/policies/``), which
+#: :func:`check_cross_field` runs too.
+CROSS_FIELD_RULES: tuple[CrossFieldRule, ...] = (
+    CrossFieldRule("param.villager.initial_member_share",
+                   lambda levers, world: _party_shares(world)[0] <= 1.0, _party_shares_allowed),
+)
+
+
+def check_cross_field(levers: ParameterSet, world: ParameterSet) -> None:
+    """Check the rules that bind several leaves.
+
+    They are the levers' (by building the policy) and :data:`CROSS_FIELD_RULES`.
+    :func:`resolve` calls it, so the API, ``sim-run``'s check of its command line
+    and a sweep's check of every job all apply the same rules.
+
+    Raises:
+        ConfigError: naming the rule's key and what is allowed.
+    """
+    from sim.policies import Policy
+
+    Policy.from_levers(levers)
+    for rule in CROSS_FIELD_RULES:
+        if not rule.holds(levers, world):
+            raise ConfigError(rule.key, rule.allowed(levers, world))
 
 
 @dataclass(frozen=True)
@@ -111,9 +172,11 @@ def resolve(*, scale: Any = 0.01, start: Any = FIRST_MONTH, end: Any = "2012-12"
     levers = levers.with_values(nested, "policy", provinces)
     world = base_world.with_values(chosen.get("param") or {}, "param", provinces)
     world = world.with_values(params or {}, "param", provinces)
+    check_cross_field(levers, world)
     return RunConfig(scale=float(scale), seed=int(seed), start=str(start), end=str(end),
                      scenario=scenario, levers=levers, params=world, calibration=calibration)
 
 
-__all__ = ["FIRST_MONTH", "LAST_MONTH", "RunConfig", "default_sets", "load_scenario", "province_names",
+__all__ = ["CROSS_FIELD_RULES", "FIRST_MONTH", "LAST_MONTH", "CrossFieldRule", "RunConfig",
+           "check_cross_field", "default_sets", "load_scenario", "province_names",
            "resolve", "scenario_names"]

@@ -48,6 +48,9 @@ LEAF_KEYS = frozenset(
 REFERENCE_KEYS = frozenset({"line", "quote", "external", "title", "note"})
 STATUSES = ("source", "calibrated", "assumed")
 _DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+#: Years a yearly series may list: from a few years before the first month a run can start to the
+#: last it can end (a series listed centuries away was extrapolated to overflow).
+SERIES_YEARS = (2000, 2050)
 
 
 class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
@@ -122,11 +125,15 @@ class Parameter:
         if self.is_series or isinstance(default, Mapping):
             if not isinstance(value, Mapping):
                 raise ConfigError(key, f"must be a mapping, got {value!r}")
+            if self.is_series and not value:
+                raise ConfigError(key, "must give a value for at least one year, e.g. {2008: ...}")
             out = {}
             for k, v in value.items():
                 k = str(k)
-                if self.is_series and not re.fullmatch(r"\d{4}", k):
-                    raise ConfigError(f"{key}.{k}", "series keys must be years YYYY")
+                if self.is_series and not (re.fullmatch(r"\d{4}", k)
+                                           and SERIES_YEARS[0] <= int(k) <= SERIES_YEARS[1]):
+                    raise ConfigError(f"{key}.{k}", f"series keys must be years YYYY from "
+                                      f"{SERIES_YEARS[0]} to {SERIES_YEARS[1]}")
                 if self.keys == "provinces" and k not in province_names:
                     raise ConfigError(
                         f"{key}.{k}", "unknown province; allowed: " + ", ".join(sorted(province_names))
@@ -407,10 +414,14 @@ def series_value(series: Mapping[str, float], year: int, growth_after: float | N
 
     Keys are years as strings. Before the first year the value is the first
     value; between listed years it is interpolated linearly; beyond the last
-    year it grows at ``growth_after`` a year (default: the last listed rate).
+    year it grows at ``growth_after`` a year (default: the last listed rate;
+    where that rate is undefined, the listed year before the last being 0, the
+    value stays at the last one). A key is read as the year it writes
+    (``"0900"`` is the year 900).
     """
-    years = sorted(int(y) for y in series)
-    vals = [float(series[str(y)]) for y in years]
+    points = sorted((int(y), float(v)) for y, v in series.items())
+    years = [y for y, _ in points]
+    vals = [v for _, v in points]
     if year <= years[0]:
         return vals[0]
     if year >= years[-1]:
@@ -418,6 +429,8 @@ def series_value(series: Mapping[str, float], year: int, growth_after: float | N
             return vals[-1]
         if growth_after is not None:
             return vals[-1] * (1.0 + growth_after) ** (year - years[-1])
+        if vals[-2] <= 0.0:
+            return vals[-1]
         growth = (vals[-1] / vals[-2]) ** (1.0 / (years[-1] - years[-2]))
         return vals[-1] * growth ** (year - years[-1])
     for (y0, v0), (y1, v1) in itertools.pairwise(zip(years, vals, strict=True)):

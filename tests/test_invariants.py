@@ -213,7 +213,8 @@ NAN_WHEN_EMPTY: dict[str, Callable] = {
     **dict.fromkeys(
         ["secretary_mean_tenure_years", "secretary_mean_age_years", "secretary_college_share",
          "secretary_pay_to_income_ratio", "secretary_pay_yuan_per_year",
-         "secretary_post_value_yuan_per_year"], lambda m: m.secretaries.filled),
+         "secretary_post_value_yuan_per_year", "secretary_villager_rating_share"],
+        lambda m: m.secretaries.filled),
     **dict.fromkeys(
         ["secretary_entrant_age_years", "secretary_entrant_college_share",
          "secretary_entrant_capable_earner_share", "secretary_entrant_returned_migrant_share",
@@ -224,6 +225,17 @@ NAN_WHEN_EMPTY: dict[str, Callable] = {
     **dict.fromkeys(["secretary_reelected_share", "secretary_competitive_election_share",
                      "director_reelected_share"],
                     lambda m: np.array([bool(m.elections.last.get("secretary_standing"))])),
+    # Means over the serving community secretaries (sim.outcomes: Communities.secretary_mean).
+    **dict.fromkeys(
+        ["community_secretary_college_share", "community_secretary_under35_share",
+         "community_secretary_mean_age_years", "community_secretary_graduate_share",
+         "community_secretary_pay_to_wage_ratio", "community_secretary_post_value_yuan_per_year"],
+        lambda m: m.communities.filled),
+    "four_deliberations_share_capable_secretary": lambda m: m.secretaries.capable(),
+    "four_deliberations_share_other_secretary":
+        lambda m: m.secretaries.filled & ~m.secretaries.capable(),
+    # A share of this month's admissions (NaN in a month without any; docs/ODD.md).
+    "party_admissions_rural_under35_share": lambda m: np.asarray(m.flows["party_admissions_rural"] > 0),
 }
 #: Measures that may be negative (the value of the post net of the outside option; a village's
 #: income below its province's series while badly led).

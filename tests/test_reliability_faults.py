@@ -1,17 +1,23 @@
-"""Faults done for real: sim-calibrate and sim-compare killed at random moments.
+"""Faults done for real: sim-calibrate, sim-compare, sim-run and its sweeps killed at random
+moments, and sim-run on a full disk.
 
 Afterwards no pool worker survives its parent, no partial result is visible, a rerun
-resumes from the stored evaluations, and a resumed calibration equals an uninterrupted
-one. A damaged store file is reported in one line and computed again. The moments are
-drawn at random; set ``LINGTOUYAN_FAULT_SEED`` to repeat a draw (it is printed on failure).
+resumes from the stored evaluations (or finished jobs), a resumed calibration equals an
+uninterrupted one, and a later run removes the staging directories a killed one left,
+only those whose owner it can prove gone. A damaged store file is reported in one line
+and computed again. The moments are drawn at random; set ``LINGTOUYAN_FAULT_SEED`` to
+repeat a draw (it is printed on failure).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -104,12 +110,14 @@ def _signal(proc: subprocess.Popen, how: str) -> None:
 EXPECTED = {"SIGKILL": (-9,), "SIGTERM": (143, -15), "SIGHUP": (129, -1), "ctrl-c": (130, -2)}
 
 
-def _check_stopped(proc: subprocess.Popen, how: str, prog: str) -> None:
-    _, err = proc.communicate(timeout=30)
+def _check_stopped(proc: subprocess.Popen, how: str, prog: str, progress: bool = False) -> None:
+    """The documented status; stopped by our handler: one line (after the progress lines of a sweep)."""
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode in (*EXPECTED[how], 0), (how, proc.returncode, err)
     if proc.returncode > 0:  # stopped by our handler, not by the default action
         assert "Traceback" not in err, err
-        assert err.strip().count("\n") == 0 and err.strip().startswith(f"{prog}:"), err
+        lines = err.strip().splitlines()
+        assert (progress or len(lines) == 1) and lines[-1].startswith(f"{prog}: interrupted by "), err
 
 
 # ---------------------------------------------------------------- no worker outlives its parent
@@ -184,6 +192,7 @@ def test_a_calibration_killed_at_random_moments_resumes_to_the_uninterrupted_res
         _signal(proc, how)
         _check_stopped(proc, how, "sim-calibrate")
         _assert_gone(workers)
+        _log(f"sim-calibrate killed by {how}", "finished" if proc.returncode == 0 else "stopped")
         # Nothing partial is visible: either no result or a complete one.
         visible = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
         assert set(visible) <= {"early_targets.yaml", "cache", "ref-cache", "ref.yaml", "ref-report",
@@ -199,6 +208,7 @@ def test_a_calibration_killed_at_random_moments_resumes_to_the_uninterrupted_res
     replayed = [int(n) for n in re.findall(r"\((\d+) replayed\)", resumed.stdout)]
     assert replayed and replayed[-1] >= kills[0][1] > 0, (kills, resumed.stdout, SEED)
     assert _result(tmp_path, "cal") == _result(tmp_path, "ref"), (kills, SEED)
+    _log("sim-calibrate resumed after 3 kills", "equal to the uninterrupted calibration")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # stale stages removed
 
 
@@ -225,3 +235,153 @@ def test_budget_bounds_every_evaluation_and_a_damaged_store_is_recomputed(tmp_pa
     assert _result(tmp_path, "a") == _result(tmp_path, "b")
     for f in stored:  # recomputed and stored again, whole
         assert set(yaml.safe_load(f.read_text())) == {"values", "per_seed"}
+
+
+# ---------------------------------------------------------------- sim-run: runs and sweeps killed at random
+def _sim_run() -> str:
+    found = shutil.which("sim-run", path=str(Path(sys.executable).parent)) or shutil.which("sim-run")
+    assert found, "sim-run is not installed (python -m pip install -e .)"
+    return found
+
+
+def _partials(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.name.startswith(".") and ".partial-" in p.name) \
+        if directory.is_dir() else []
+
+
+def _visible(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if not p.name.startswith(".")) if directory.is_dir() else []
+
+
+def _complete(run_dir: Path) -> bool:
+    names = {p.name for p in run_dir.iterdir()}
+    return {"outcomes.parquet", "config.yaml", "seed.txt", ".hydra"} <= names and ".owner" not in names
+
+
+def _not_ours(directory: Path) -> tuple[Path, Path]:
+    """A hidden directory named like a stage but without an owner marker, and one of a live owner."""
+    directory.mkdir(parents=True, exist_ok=True)
+    foreign = directory / ".somebodys.partial-1-0000"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("not the program's\n")
+    live = directory / ".live.partial-1-0001"
+    live.mkdir()
+    (live / ".owner").write_text(f"{socket.gethostname()} {os.getpid()} {psutil.Process().create_time()!r}\n")
+    return foreign, live
+
+
+def _log(kind: str, outcome: str) -> None:
+    log = os.environ.get("LINGTOUYAN_RELIABILITY_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"test": "faults", "kind": kind, "outcome": outcome}) + "\n")
+
+
+def test_a_run_killed_at_random_moments_shows_no_partial_result_and_the_next_run_cleans_up(tmp_path):
+    runs = tmp_path / "results" / "runs"
+    foreign, live = _not_ours(runs)
+    rng = random.Random(SEED)
+    for round_ in range(3):
+        proc = _start([_sim_run(), "scale=0.002", "end=2010-06", f"seed={round_}",
+                       f"results_dir={tmp_path / 'results'}"], tmp_path)
+        deadline = time.monotonic() + 120
+        while not any(f"-{proc.pid}-" in p.name for p in _partials(runs)) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the run never started writing"
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0, 1.5))
+        how = rng.choice(["SIGKILL", "SIGTERM"])
+        _signal(proc, how)
+        _check_stopped(proc, how, "sim-run")
+        _log(f"sim-run killed by {how}", "finished" if proc.returncode == 0 else "stopped")
+        assert all(_complete(d) for d in _visible(runs)), (how, _visible(runs), SEED)
+        if proc.returncode != -9:  # a clean stop removes its own staging directory
+            assert not [p for p in _partials(runs) if f"-{proc.pid}-" in p.name], (how, SEED)
+    done = subprocess.run([_sim_run(), "scale=0.002", "end=2008-02", "seed=9",
+                           f"results_dir={tmp_path / 'results'}"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    # Every staging directory a killed run left and marked is gone; what is not provably dead stays.
+    left = [p for p in _partials(runs) if p not in (foreign, live)]
+    assert all(not (p / ".owner").exists() for p in left), (left, SEED)
+    assert (foreign / "notes.txt").read_text() == "not the program's\n" and (live / ".owner").exists()
+    assert all(_complete(d) for d in _visible(runs))
+    _log("sim-run after 3 kills", "dead staging directories removed, foreign and live ones kept")
+    # The run records what reproduces it: resolved config, seed, versions, commit, data-file hashes.
+    from lingtouyan._io import file_sha256
+    from sim.parameters import DATA_DIR
+
+    last = next(d for d in _visible(runs) if d.name.endswith("_seed9"))
+    record = yaml.safe_load((last / "config.yaml").read_text(encoding="utf-8"))
+    assert record["seed"] == 9 and (last / "seed.txt").read_text() == "9\n"
+    assert record["param"]["national"]["villages"] > 0 and record["policy"]["pay_floor"]["multiple"] > 0
+    assert {"numpy", "pandas", "mesa", "python"} <= set(record["code"]["packages"])
+    assert record["code"].get("git_commit") or not shutil.which("git")
+    for name in ("parameters.yaml", "levers.yaml", "targets.yaml", "calibrated.yaml", "provinces.csv"):
+        assert record["code"]["data_files"][name] == file_sha256(DATA_DIR / name)
+
+
+def test_a_sweep_killed_at_random_moments_leaves_no_partial_job_no_worker_and_resumes(tmp_path):
+    sweep = tmp_path / "sweep"
+    foreign, live = _not_ours(sweep)
+    args = [_sim_run(), "-m", "scale=0.002", "end=2009-06", "seed=range(0,4)", f"hydra.sweep.dir={sweep}",
+            "hydra.launcher.n_jobs=2"]
+    rng = random.Random(SEED + 1)
+    kills = []
+    for round_ in range(3):
+        proc = _start(args, tmp_path)
+        workers = _workers(proc, 2, timeout=120)
+        if round_ == 0:  # at least one kill after a job was published: the rerun must skip it
+            deadline = time.monotonic() + 180
+            while not [d for d in _visible(sweep) if d.is_dir()] and proc.poll() is None:
+                assert time.monotonic() < deadline, "no job finished"
+                time.sleep(0.05)
+        time.sleep(rng.uniform(0, 3.0))
+        how = rng.choice(["SIGKILL", "SIGTERM"])
+        workers = _alive(workers) + [p for p in _children(proc) if p not in workers]
+        _signal(proc, how)
+        _check_stopped(proc, how, "sim-run", progress=True)
+        _assert_gone(workers, within=15)
+        kills.append((how, proc.returncode, len(_visible(sweep))))
+        _log(f"sweep killed by {how}", "finished" if proc.returncode == 0 else "stopped")
+        assert all(_complete(d) for d in _visible(sweep) if d.is_dir()), (kills, SEED)
+        if proc.returncode > 0:  # a clean stop removes its jobs' staging directories
+            assert not [p for p in _partials(sweep) if p not in (foreign, live)], (kills, SEED)
+    finished = len([d for d in _visible(sweep) if d.is_dir()])
+    assert finished >= 1, kills
+    rerun = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"4 jobs checked; {finished} already done" in rerun.stderr or finished == 4, (rerun.stderr, kills)
+    assert len([d for d in _visible(sweep) if d.is_dir()]) == 4
+    left = [p for p in _partials(sweep) if p not in (foreign, live)]
+    assert all(not (p / ".owner").exists() for p in left), (left, kills, SEED)
+    assert (foreign / "notes.txt").exists() and (live / ".owner").exists()
+    _log("sweep rerun after 3 kills", f"resumed ({finished} of 4 jobs done), every job complete")
+
+
+def _children(proc: subprocess.Popen) -> list[psutil.Process]:
+    try:
+        return psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"), reason="mounting a tmpfs needs root")
+def test_sim_run_on_a_full_disk_gives_one_line_and_leaves_no_partial_run(tmp_path):
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        done = subprocess.run([_sim_run(), "scale=0.002", "end=2009-12", f"results_dir={disk}"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("sim-run: error: ") and "No space left" in lines[0], \
+            done.stderr
+        assert "Traceback" not in done.stderr
+        assert [p for p in disk.rglob("*") if p.is_file()] == [], list(disk.rglob("*"))
+        _log("sim-run on a full disk (16 KiB tmpfs)", "one line, exit 1, no file left")
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

@@ -20,6 +20,10 @@ from sim.agents.base import RowAgent
 from sim.parameters import ParameterSet
 from sim.timeline import monthly_probability
 
+#: Party members by age in 2008: ``initial_member_share`` times age / 45, clipped to this range,
+#: so the oldest adults hold the largest share (checked in ``sim.config.CROSS_FIELD_RULES``).
+MEMBER_AGE_PROFILE = (0.4, 1.6)
+
 
 class Villagers:
     """All villagers as arrays (one row per representative adult).
@@ -62,7 +66,7 @@ class Villagers:
                          params.value("villager.initial_migrant_share_old"))
         self.migrant = rng.random(n) < share
         self.returned = ~self.migrant & young & (rng.random(n) < params.value("villager.initial_returned_share"))
-        older = np.clip(self.age / 45.0, 0.4, 1.6)
+        older = np.clip(self.age / 45.0, *MEMBER_AGE_PROFILE)
         self.member = (params.value("villager.initial_member_share") * older).astype(np.float32)
         self.activist = np.full(n, params.value("villager.initial_activist_share"), np.float32)
         self.applicant = np.full(n, params.value("villager.initial_applicant_share"), np.float32)

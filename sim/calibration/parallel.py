@@ -37,14 +37,21 @@ POLL_SECONDS = 0.25
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # the watchdog below still ends the worker
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (``PR_SET_PDEATHSIG``, SIGKILL).
+
+    The one way every worker of the project (pool workers here, the sweep's
+    workers in ``lingtouyan._worker``) is tied to its parent. If the parent is
+    already gone (this process was adopted by init), the process ends at once.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the pool's watchdog still ends its workers
+    if os.getppid() == 1:  # the parent died before the request was made
+        os._exit(1)
 
 
 def _worker_start(parent: int, stop) -> None:
@@ -53,7 +60,7 @@ def _worker_start(parent: int, stop) -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
-    _die_with_parent()
+    die_with_parent()
 
     def watch() -> None:
         while os.getppid() == parent and not stop.wait(POLL_SECONDS):

@@ -29,11 +29,13 @@ class PayFloor(Lever):
         """Yearly (basic, total) pay of each secretary post.
 
         Where the county pays the floor, basic pay is ``multiple`` × local
-        income and performance pay scales with the last score (from nothing
-        at two standard deviations below the mean to double at two above);
-        elsewhere pay stays at its pre-policy level.
+        income — a floor: never less than the pre-policy pay, so a multiple
+        below ``pre_policy_ratio`` leaves basic pay where it was — and
+        performance pay scales with the last score (from nothing at two
+        standard deviations below the mean to double at two above); elsewhere
+        pay stays at its pre-policy level.
         """
-        basic = np.where(floor_paid, self.multiple, pre_policy_ratio) * income
+        basic = np.where(floor_paid, max(self.multiple, pre_policy_ratio), pre_policy_ratio) * income
         factor = np.clip(1.0 + 0.5 * score, 0.0, 2.0)
         total = basic * (1.0 + np.where(floor_paid, self.performance_share * factor, 0.0))
         return basic, total
