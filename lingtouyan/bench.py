@@ -26,6 +26,7 @@ Usage::
     sim-bench --sweep                      # a 200-job sweep: plain loop, launchers (see below)
     sim-bench --regions --repeat 9         # the cost of the outcomes by region
     sim-bench --demo                       # months per second of the classroom page
+    sim-bench --demo --browser             # ... and as headless Chromium shows it
 
 ``--repeat N`` (default 3) runs each scale below 1:1 N times, each in a fresh
 process, and reports the median wall time (the fastest is shown beside it)
@@ -776,6 +777,12 @@ def _parser() -> argparse.ArgumentParser:
                              "default scale (--repeat pairs, default 3; --scales: its first scale)")
     parser.add_argument("--demo", action="store_true",
                         help="instead, months per second of the classroom page (sim-demo)")
+    parser.add_argument("--browser", action="store_true",
+                        help="with --demo, also serve sim-demo, open it in headless Chromium, press Play "
+                             "and time the page's month label (needs chromium and playwright)")
+    parser.add_argument("--browser-seconds", type=float, default=120.0,
+                        help="with --browser, stop timing after this many seconds if the run has not "
+                             "ended (default: 120)")
     parser.add_argument("--child-scale", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--child-sweep", help=argparse.SUPPRESS)
     return parser
@@ -818,8 +825,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo:
         from lingtouyan.demo.bench import demo_benchmark, format_demo_report
 
-        print(format_demo_report(demo_benchmark(seed=args.seed, repeat=args.repeat)))
+        if args.browser:
+            from lingtouyan.demo.browser import BrowserMissingError, require_browser
+
+            if not 0 < args.browser_seconds < math.inf:
+                _parser().error(f"--browser-seconds: must be a positive number, got {args.browser_seconds}")
+            try:
+                require_browser()
+            except BrowserMissingError as error:
+                print(f"sim-bench: error: --browser: {error}", file=sys.stderr)
+                return 2
+        print(format_demo_report(demo_benchmark(seed=args.seed, repeat=args.repeat)), flush=True)
+        if args.browser:
+            from lingtouyan.demo.browser import browser_benchmark, format_browser_report
+
+            try:
+                print(format_browser_report(browser_benchmark(args.browser_seconds)))
+            except KeyboardInterrupt:  # the server and the browser are stopped on the way out
+                print("sim-bench: interrupted", file=sys.stderr)
+                return 130
+            except RuntimeError as error:  # sim-demo did not start
+                print(f"sim-bench: error: --browser: {error}", file=sys.stderr)
+                return 1
         return 0
+    if args.browser:
+        _parser().error("--browser: only with --demo")
     if args.repeat < 1 or args.quit_agents < 1 or args.quit_months < 1:
         _parser().error("--repeat, --quit-agents and --quit-months must be at least 1")
     report = run_benchmark(args.scales, args.repeat, args.seed, args.quit_agents,

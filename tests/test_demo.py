@@ -234,6 +234,20 @@ def test_demo_benchmark_reports_its_figures():
     assert "months/s" in format_demo_report(result)
 
 
+def test_demo_benchmark_in_a_browser_says_what_is_missing(monkeypatch, tmp_path, capsys):
+    from lingtouyan import bench
+    from lingtouyan.demo import browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", str(tmp_path / "no-chromium"))
+    assert bench.main(["--demo", "--browser"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("sim-bench: error: --browser: Chromium not found at ") and "\n" not in err
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--browser"])
+    assert exit_info.value.code == 2
+    assert "--browser: only with --demo" in capsys.readouterr().err
+
+
 def test_every_slider_end_runs():
     from lingtouyan.demo.app import _SLIDERS
 

@@ -3,101 +3,67 @@
 One test walks through what a teacher does: the page renders with no
 console error, a lever's slider moved and the model reset changes the
 plotted line (the quit rate's, read from the panels' SVG), play advances the
-month, the language switch shows Chinese labels (in a CJK font). A
+month, a timed play (the measure of ``sim-bench --demo --browser``) sees the
+month label advance and redraw, the language switch shows Chinese labels (in
+a CJK font). A
 screenshot is saved where ``LINGTOUYAN_ARTIFACTS`` points (else in pytest's
 temporary directory) and its path printed.
 
 It needs Debian's Chromium (``/usr/bin/chromium``, or ``CHROMIUM``) and the
 ``playwright`` package (the test extra); without either it is skipped, saying
-which. ``.ci/run`` installs both.
+which. ``.ci/run`` installs both. Serving the page and opening it are
+:mod:`lingtouyan.demo.browser`'s, shared with the benchmark.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--no-first-run"]
+from lingtouyan.demo.browser import (
+    TIMEOUT_MS,
+    BrowserMissingError,
+    measure_playing,
+    month_label,
+    open_page,
+    require_browser,
+    serve,
+    wait_ready,
+)
+
 #: The lever slider the test moves, found by its label (not Mesa's own play/render sliders).
 PAY_FLOOR_EN, PAY_FLOOR_ZH = "Pay floor (× income)", "报酬底线（×人均收入）"
 #: The plotted line the test reads: the quit rate's run (panel 0), a path in the panels' SVG.
 RUN_LINE = ".demo-panels g.p0_run_marks path"
-REFERENCE_LINE = ".demo-panels g.p0_ref_marks path"
-TIMEOUT_MS = 45_000
 
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="playwright is not installed (pip install -e '.[test]')")
-if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+try:
+    require_browser()
+except BrowserMissingError as missing:
+    pytest.skip(str(missing), allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
 def server():
     """``sim-demo --lang en`` on a free port of 127.0.0.1; stopped after the test."""
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "lingtouyan.demo.cli", "--lang", "en", "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"sim-demo exited with {process.returncode}:\n{process.stdout.read()}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"sim-demo did not answer at {url} within 60 s")
-            time.sleep(0.3)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with serve("en") as url:
+            yield url
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture()
 def page(tmp_path):
     """A fresh headless Chromium page at a projector's size, recording console messages."""
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1600, "height": 900})
-        try:
-            page = context.pages[0] if context.pages else context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            page.console = []  # (type, text) of every console message, and uncaught exceptions
-            page.on("console", lambda message: page.console.append((message.type, message.text)))
-            page.on("pageerror", lambda error: page.console.append(("pageerror", str(error))))
-            yield page
-        finally:
-            context.close()
+    with open_page(str(tmp_path / "profile")) as page:
+        yield page
 
 
 def _month(page) -> str:
-    return page.locator(".demo-month").inner_text().strip()
+    return month_label(page)
 
 
 def _wait_month(page, predicate, what: str) -> str:
@@ -132,10 +98,8 @@ def _artifact_dir(tmp_path: Path) -> Path:
 
 def test_the_page_renders_responds_to_a_lever_plays_and_speaks_chinese(server, page, tmp_path):
     started = time.monotonic()
-    page.goto(server)
-    print(f"{time.monotonic() - started:.1f} s: page loading")
-    page.wait_for_selector(REFERENCE_LINE, state="attached")  # the panels are drawn
-    page.wait_for_selector(".demo-map canvas")  # and the map
+    wait_ready(page, server)  # the panels and the map are drawn
+    print(f"{time.monotonic() - started:.1f} s: page loaded")
     assert _month(page) == "2008-01"
 
     # Step (two months a press) and read the quit-rate line of the reported levers.
@@ -170,6 +134,12 @@ def test_the_page_renders_responds_to_a_lever_plays_and_speaks_chinese(server, p
     page.wait_for_timeout(1500)
     assert _month(page) == paused < "2012-12", "the run went on after the pause"
     print(f"{time.monotonic() - started:.1f} s: played to {_month(page)}")
+
+    # Play again, timed as ``sim-bench --demo --browser`` does: the label advances and is redrawn.
+    timed = measure_playing(page, max_seconds=15)
+    print(f"{time.monotonic() - started:.1f} s: timed play {timed}")
+    assert timed["start"] == paused and timed["last"] > paused
+    assert timed["months"] > 0 and timed["months_per_s"] > 0 and timed["redraws"] >= 1
 
     # The language switch: Chinese labels, on the page and in the lever's slider, in a CJK font.
     page.get_by_role("button", name="中文", exact=True).click()

@@ -13,7 +13,9 @@ the server. This measures, on the 2008-01..2012-12 run at the demo scale:
 
 The browser's own drawing is not included (it runs on the client, in
 parallel); the figure excludes the time to build the model and the first
-spec (cached templates), reported separately.
+spec (cached templates), reported separately. ``sim-bench --demo --browser``
+adds the figure the class sees, timed in headless Chromium
+(:func:`lingtouyan.demo.browser.browser_benchmark`).
 """
 
 from __future__ import annotations
