@@ -91,7 +91,8 @@ class Parameter:
         bounds: Search bounds of a calibrated value.
         allowed: Range a user may set, inclusive.
         choices: Allowed strings.
-        keys: Allowed keys of a mapping value (``provinces`` = province names).
+        keys: Allowed keys of a mapping value (``provinces`` = province names); without
+            it a mapping must give exactly the keys of its default value.
         plausible: Plausible range ``(low, high)`` of an assumed number (parameter draws).
         plausible_reason: Why that range.
     """
@@ -127,6 +128,10 @@ class Parameter:
                 raise ConfigError(key, f"must be a mapping, got {value!r}")
             if self.is_series and not value:
                 raise ConfigError(key, "must give a value for at least one year, e.g. {2008: ...}")
+            if not self.is_series and self.keys is None and sorted(map(str, value)) != sorted(default):
+                # A mapping over fixed names (the congress levels): every name, and no other.
+                raise ConfigError(key, f"must give a value for each of {', '.join(default)}; "
+                                  f"got {', '.join(map(str, value)) or 'none'}")
             out = {}
             for k, v in value.items():
                 k = str(k)

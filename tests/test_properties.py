@@ -80,7 +80,10 @@ RULE_KEYS = (*(rule.key for rule in CROSS_FIELD_RULES), "policy.assessment.weigh
 RULE_LEAVES = frozenset({"villager.initial_member_share", "villager.initial_activist_share",
                          "villager.initial_applicant_share", "assessment.weight_village",
                          "assessment.weight_township", "assessment.weight_county",
-                         "enterprise.campaign_start", "enterprise.campaign_end"})
+                         "enterprise.campaign_start", "enterprise.campaign_end",
+                         "pipeline.applicant_stock", "pipeline.activist_stock",
+                         "pipeline.admissions_in_window", "pipeline.window_months",
+                         "pipeline.candidate_years", "pipeline.students.share", "pipeline.workers.share"})
 EXAMPLES_VALID = int(os.environ.get("LINGTOUYAN_PROPERTY_EXAMPLES", "60"))
 EXAMPLES_INVALID = 5 * EXAMPLES_VALID
 EXAMPLES_CLI = 4
@@ -149,6 +152,8 @@ def valid_value(leaf: Parameter) -> st.SearchStrategy:
     if kind == "series":
         return st.dictionaries(st.one_of(near_years, st.sampled_from(["2000", "2050"])), number(leaf, False),
                                min_size=1, max_size=5)
+    if kind == "mapping" and leaf.keys is None:  # fixed names (the congress levels): each of them
+        return st.fixed_dictionaries({k: number(leaf, False) for k in leaf.value})
     if kind == "mapping":
         return st.dictionaries(st.sampled_from(PROVINCES), number(leaf, False), max_size=4)
     if kind == "list":
@@ -190,6 +195,16 @@ def invalid_value(leaf: Parameter) -> st.SearchStrategy:
                                                                          "value out of range"))
         return st.one_of(bad_key, bad_value, st.just(({}, "", "no year")),
                          st.sampled_from([1.0, "x", [1]]).map(lambda v: (v, "", "not a mapping")))
+    if kind == "mapping" and leaf.keys is None:
+        whole = dict.fromkeys(leaf.value, 1.0)
+        names = list(leaf.value)
+        missing = st.sampled_from(names).map(
+            lambda k: ({n: v for n, v in whole.items() if n != k}, "", "a name missing"))
+        extra = st.just(({**whole, "Atlantis": 1.0}, "", "an unknown name"))
+        bad_value = st.tuples(st.sampled_from(names), _outside(leaf)).map(
+            lambda t: ({**whole, t[0]: t[1]}, f".{t[0]}", "value out of range"))
+        return st.one_of(missing, extra, bad_value, st.just(({}, "", "no names")),
+                         st.just((3, "", "not a mapping")))
     if kind == "mapping":
         bad_key = st.sampled_from(["Atlantis", "beijing", "", "0"]).map(
             lambda k: ({k: 1.0}, f".{k}", "unknown province"))
@@ -307,6 +322,11 @@ def invalid_overrides(draw) -> tuple[dict[str, Any], str, str, str]:
             group, names = "villager", ("initial_member_share", "initial_activist_share",
                                         "initial_applicant_share")
             values = list(shares)
+        elif rule_key == "param.pipeline":
+            # The activists are part of the applicants (L921): no fewer applicants than activists.
+            applicants = draw(st.integers(1, 10**9 - 1))
+            activists = draw(st.integers(applicants, 10**9))
+            group, names, values = "pipeline", ("applicant_stock", "activist_stock"), [applicants, activists]
         elif rule_key == "policy.assessment.weight_village":
             group, names, values = "assessment", ("weight_village", "weight_township",
                                                   "weight_county"), [0.0, 0.0, 0.0]
