@@ -59,6 +59,20 @@ def _party_shares_allowed(levers: ParameterSet, world: ParameterSet) -> str:
             f"initial_activist_share + initial_applicant_share must be <= 1, got {total:.6g}")
 
 
+def _pipeline_error(world: ParameterSet) -> str | None:
+    """Why the national pipeline's stocks, flow, stage and shares cannot run together, or None."""
+    from sim.pipeline import new_channel_shares, stage_years
+
+    try:
+        stage_years(world)
+        new_channel_shares(world)
+    except ConfigError as err:
+        if err.key == "params.pipeline":
+            return err.problem
+        return f"{err.key.removeprefix('params.pipeline.')}: {err.problem}"
+    return None
+
+
 #: The cross-field rules of the world parameters: what one leaf's ``allowed`` range cannot
 #: say. Found by ``tests/test_properties.py`` (combinations the model could not run) and
 #: checked by :func:`resolve` once every leaf is valid on its own. The rules that bind
@@ -67,6 +81,9 @@ def _party_shares_allowed(levers: ParameterSet, world: ParameterSet) -> str:
 CROSS_FIELD_RULES: tuple[CrossFieldRule, ...] = (
     CrossFieldRule("param.villager.initial_member_share",
                    lambda levers, world: _party_shares(world)[0] <= 1.0, _party_shares_allowed),
+    CrossFieldRule("param.pipeline",
+                   lambda levers, world: _pipeline_error(world) is None,
+                   lambda levers, world: _pipeline_error(world)),
 )
 
 

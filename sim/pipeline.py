@@ -181,8 +181,9 @@ class Pipeline:
             rural_admitted: National people admitted this month in each villager row.
             rural_age: Age of each villager row.
             nonpublic: National admissions inside non-public enterprises this month.
-            rural_applicants, rural_activists: The villagers' national stocks (read in
-                the first month, to take them off the national stocks).
+            rural_applicants: The villagers' national stock of applicants (read in the
+                first month, to take it off the national stock).
+            rural_activists: The same for activists.
         """
         n_age = self.stock.shape[-1]
         rural_by_age = np.bincount(age_bins(rural_age), weights=rural_admitted, minlength=n_age)
