@@ -222,9 +222,9 @@ NAN_WHEN_EMPTY: dict[str, Callable] = {
     **dict.fromkeys(["cgvo_degree_share", "cgvo_party_share", "cgvo_elite_share"],
                     lambda m: m.cgvos.in_post),
     # Shares of the last committee election: none before the first one.
-    **dict.fromkeys(["secretary_reelected_share", "secretary_competitive_election_share",
-                     "director_reelected_share"],
+    **dict.fromkeys(["secretary_reelected_share", "secretary_competitive_election_share"],
                     lambda m: np.array([bool(m.elections.last.get("secretary_standing"))])),
+    "director_reelected_share": lambda m: np.array([bool(m.elections.last.get("director_sitting"))]),
     # Means over the serving community secretaries (sim.outcomes: Communities.secretary_mean).
     **dict.fromkeys(
         ["community_secretary_college_share", "community_secretary_under35_share",
