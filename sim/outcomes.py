@@ -20,9 +20,9 @@ from sim.agents.structure import ELEMENTS, REGIONS
 from sim.community import FUNDS as COMMUNITY_FUNDS
 from sim.delegates import ACTIVITIES as DELEGATE_ACTIVITIES
 from sim.party_education import GROUPS as TRAINING_GROUPS
+from sim.pipeline import reporters as pipeline_reporters
 from sim.policies import CHANNELS
 from sim.policies.community import ELEMENTS as COMMUNITY_ELEMENTS
-from sim.pipeline import reporters as pipeline_reporters
 from sim.policies.delegates import LEVELS as CONGRESS_LEVELS
 
 #: Monthly flows the model records while it schedules (national counts unless the name says).
