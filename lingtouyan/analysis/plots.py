@@ -224,7 +224,6 @@ def plot_attribution(split: pd.DataFrame, interactions: pd.DataFrame, outcomes: 
     for k in range(n, rows * cols):
         axes[k // cols][k % cols].axis("off")
     from matplotlib.lines import Line2D
-
     from matplotlib.patches import Patch
 
     handles = [Patch(color=DOWN, label="降低" if lang == "zh" else "decrease"),
