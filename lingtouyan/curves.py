@@ -218,8 +218,13 @@ def load_marks(spec: str):
 
 
 def statistic_for(measure: str, stat: str, window: tuple[str, str] | None, targets) -> Statistic:
-    """The statistic of a panel: as asked, or the measure's target's (``auto``)."""
-    target = next((t for t in targets if t.measure == measure and t.statistic != "experiment"), None)
+    """The statistic of a panel: as asked, or the measure's first level target's (``auto``).
+
+    A level is a stock, flow or mean; a target on the measure's growth (a trend,
+    such as "quitting fell") is no statistic to draw a curve of the measure by.
+    """
+    target = next((t for t in targets if t.measure == measure and t.statistic in ("stock", "flow", "mean")),
+                  None)
     if stat == "auto" and window is None and target is not None:
         kind = {"stock": "last", "flow": "sum", "mean": "mean", "growth": "growth"}[target.statistic]
         if target.statistic == "stock":
