@@ -180,12 +180,12 @@ class SweepLauncher(Launcher):
         if not self.check_only:
             self.start(len(job_overrides))
         try:
-            return self._launch(job_overrides, initial_job_idx, sweep_dir)
+            returns = self._launch(job_overrides, initial_job_idx, sweep_dir)
         except BaseException:
             self.stop(failed=True)
             raise
-        finally:
-            self.stop(failed=False)
+        self.stop(failed=False)
+        return returns
 
     def _launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int,
                 sweep_dir: Path) -> Sequence[JobReturn]:
@@ -467,6 +467,12 @@ def _wait_loop(jobs: list[_Job], submit: Any, wait: Any, launcher: SweepLauncher
         report.tick()
 
 
+def _terminate(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Terminate the pool's worker processes at once."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+
+
 class LocalLauncher(SweepLauncher):
     """Runs the jobs in worker processes on this machine, one BLAS thread each."""
 
@@ -504,14 +510,27 @@ class LocalLauncher(SweepLauncher):
             self, report, slots=2 * self.processes, capacity=lambda: self.processes)
 
     def stop(self, failed: bool) -> None:
-        """Shut the pool down; after a failure or a signal, terminate the workers first."""
-        pool, self.pool = getattr(self, "pool", None), None
+        """Shut the pool down; after a failure or a signal, terminate the workers first.
+
+        A signal that comes while an orderly shutdown waits for the workers
+        turns it into the other kind: the workers are terminated and waited
+        for before the signal goes on, so none outlives this process (a worker
+        still starting would otherwise fail on the pool's vanished semaphores).
+        """
+        pool = getattr(self, "pool", None)
         if pool is None:
             return
-        if failed:
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=failed)
+        try:
+            if failed:
+                _terminate(pool)
+            pool.shutdown(wait=True, cancel_futures=failed)
+        except BaseException:
+            if not failed:
+                _terminate(pool)
+                pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        finally:
+            self.pool = None
 
 
 class DaskLauncher(SweepLauncher):
