@@ -788,6 +788,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _write_json(path: str | None, report: dict) -> None:
+    """Keep a report's figures at ``path`` (``--json``), written atomically."""
+    if path:
+        from lingtouyan._io import atomic_write_text
+
+        atomic_write_text(path, json.dumps(report, indent=2) + "\n", "--json")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``sim-bench``."""
     args = _parser().parse_args(argv)
@@ -801,6 +809,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.profile is not None:
         print(profile_run(args.profile, args.seed, args.profile_top))
         return 0
+    if args.json:  # before any timing: a report that cannot be kept is not worth minutes
+        from lingtouyan._io import check_output_file
+        from sim import ConfigError
+
+        try:
+            check_output_file(args.json, "--json")
+        except ConfigError as err:
+            _parser().error(str(err))
     if args.sweep:
         if min(args.sweep_values, args.sweep_seeds, args.sweep_jobs) < 1 or not 0 < args.sweep_scale <= 1:
             _parser().error("--sweep-values, --sweep-seeds and --sweep-jobs must be at least 1, "
@@ -808,19 +824,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = run_sweep_benchmark(args.sweep_values, args.sweep_seeds, args.sweep_jobs,
                                      args.sweep_scale, args.sweep_variants)
         print(format_sweep_report(report))
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as f:
-                json.dump(report, f, indent=2)
-                f.write("\n")
+        _write_json(args.json, report)
         return 0
     if args.regions:
         scale = 0.01 if args.scales == list(DEFAULT_SCALES) else args.scales[0]
         report = time_regions(scale, max(1, args.repeat), args.seed)
         print(format_regions_report(report))
-        if args.json:
-            with open(args.json, "w", encoding="utf-8") as f:
-                json.dump(report, f, indent=2)
-                f.write("\n")
+        _write_json(args.json, report)
         return 0
     if args.demo:
         from lingtouyan.demo.bench import demo_benchmark, format_demo_report
@@ -855,10 +865,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = run_benchmark(args.scales, args.repeat, args.seed, args.quit_agents,
                            args.quit_months, quit_rule=not args.no_quit_rule)
     print(format_report(report))
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
+    _write_json(args.json, report)
     return 0
 
 
