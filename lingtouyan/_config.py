@@ -284,16 +284,11 @@ def config_digest(config: RunConfig, *, regions: bool = False) -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """Hash of the model package ``sim/`` (its sources and data files) as installed."""
+    """Hash of the model package ``sim/`` (all its sources and data files) as installed."""
     import sim
+    from sim.calibration.calibrated import model_version
 
-    root = Path(sim.__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".yaml", ".csv"}:
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+    return model_version(Path(sim.__file__).resolve().parent, leave_out=())
 
 
 # ------------------------------------------------------------------ the objective

@@ -43,18 +43,20 @@ class StaleCalibrationWarning(UserWarning):
     """The calibrated file was fitted with another version of the model than the one running."""
 
 
-def model_version(root: str | Path = SIM_DIR) -> str:
+def model_version(root: str | Path = SIM_DIR, leave_out: tuple[str, ...] = NOT_MODEL) -> str:
     """Hash of the model: every ``.py``, ``.yaml`` and ``.csv`` file of ``sim/`` that a run reads.
 
-    Left out: the calibration code and the targets (they do not change what a
-    run computes) and the calibrated file itself.
+    Left out by default (``leave_out``, paths under ``sim/``): the calibration
+    code and the targets (they do not change what a run computes) and the
+    calibrated file itself. With ``leave_out=()`` it is the hash of every such
+    file, the code identity of a sweep's job.
     """
     root = Path(root)
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         name = path.relative_to(root).as_posix()
         if (path.is_file() and path.suffix in (".py", ".yaml", ".csv") and "__pycache__" not in name
-                and not name.startswith(NOT_MODEL)):
+                and not (leave_out and name.startswith(leave_out))):
             digest.update(name.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
