@@ -189,11 +189,6 @@ def test_shapley_of_a_hand_computed_game():
     assert attribution.interaction(values, players, "a", "b") == pytest.approx(0.0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A province's document multiplies its counties' adoption rate by the province's push "
-    "(sim/adoption.py), the background rate of an element switched off included, while without the "
-    "package no document is in force: the empty coalition differs from no_yiding_sanyou by that push "
-    "(0.002% of the fiscal cost at seed 1). The push should act on the package's rate only."))
 def test_every_element_off_is_the_run_without_the_package():
     """The adoption rates allow the background rate: the empty coalition is no_yiding_sanyou exactly."""
     off, clamped = attribution.off_settings()

@@ -135,10 +135,12 @@ class Counties:
                   push=1.0) -> None:
         """One month of county decisions: each county adopts each element with a hazard.
 
-        The yearly adoption rate is the calibrated post-2009 rate, times the
-        province's push, where the province's document is in force
-        (``in_force``, one flag per county or one for all; :mod:`sim.adoption`)
-        and the background rate elsewhere; it rises with fiscal capacity, and
+        The yearly adoption rate is the background rate, plus the province's
+        push times the package's lift (the calibrated post-2009 rate less the
+        background rate) where the province's document is in force
+        (``in_force``, one flag per county or one for all; :mod:`sim.adoption`):
+        a package rate set to the background rate is the background rate under
+        any push; it rises with fiscal capacity, and
         for the pay floor and the pension it depends on who funds them (L20:
         provincial budget, provincial transfer, county budget; L27: a
         provincial budget paying the basic pension). A lever that switches an
@@ -154,8 +156,9 @@ class Counties:
             if not enabled[element]:
                 flags[:] = False
                 continue
-            rate = np.where(in_force, p.value(f"county.adoption_rate.{element}") * push,
-                            p.value("county.background_rate"))
+            background = p.value("county.background_rate")
+            lift = p.value(f"county.adoption_rate.{element}") - background
+            rate = np.where(in_force, background + push * lift, background)
             yearly = rate * capacity
             if element == "pay_floor":
                 yearly = yearly * multiple[self.funding]
