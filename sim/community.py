@@ -19,7 +19,9 @@ each with its party organisation and its secretary:
   the same option value (entry into an administrative or institution
   establishment, 列入编制). The quit rule and the intrinsic motivation are
   the village secretaries' (:mod:`sim.agents.secretary`);
-- vacancies are filled by candidates, residents who are members and the
+- vacancies are filled by candidates, members drawn from the urban workforce
+  R9 names (organs, institutions, community work; their education that of
+  urban public administration, ``community.candidate_college_share``), and the
   graduates placed in the community; a candidate stands only if the post is
   worth something to them, and the most able who stands is chosen. The
   secretaries of 2008 are drawn by the same rule at the pay of then, so the
@@ -248,7 +250,7 @@ class Communities:
 
     # ----------------------------------------------------------------- candidates
     def _candidates(self, rows: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """The candidates of ``rows``: ``k`` members of the community, then a placed graduate where there is one.
+        """The candidates of ``rows``: ``k`` members (R9's urban pool), then a placed graduate where there is one.
 
         The same number of draws whatever the state (``len(rows) × (k + 1) × 4``), so runs
         that differ in policy share them.

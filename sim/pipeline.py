@@ -22,14 +22,20 @@ L921):
   they are; there is no second admission rule for villagers.
 - ``nonpublic``: admissions inside covered non-public enterprises
   (:meth:`sim.agents.enterprise.Enterprises.gain_members`), read as they are.
-- ``students``, ``workers``, ``other`` (organs, institutions, professionals,
-  the services): new accounting. Applicants enter at a channel's age
-  profile and move through the stages at the durations outside the villages.
+- ``students``: students are admitted while they study (a student member is
+  counted as one at admission), so their admissions are a share of the
+  national flow (``pipeline.students.share``, from the party's statistics)
+  at the ages of study in higher education; their earlier stages are
+  counted, as the enterprise channel's, by Little's law at the common
+  durations (the reports give no stocks by occupation).
+- ``workers``, ``other`` (organs, institutions, professionals, the
+  services): new accounting. Applicants enter at a channel's age profile
+  and move through the stages at the durations outside the villages.
 
-The national non-rural inflow of applicants is what the national admissions
-(an input) leave after the rural and enterprise channels' first month: the
-national total is therefore pinned (a check, not a target). What the
-pipeline produces is the age and occupation mix of new members.
+The national non-rural inflow is what the national admissions (an input)
+leave after the rural and enterprise channels' first month: the national
+total is therefore pinned (a check, not a target). What the pipeline
+produces is the age and occupation mix of new members.
 
 The accounting is deterministic (expected people by single year of age), so
 it takes no random draws, and it reads the model without writing to it:
@@ -45,10 +51,16 @@ import numpy as np
 from sim.errors import ConfigError
 from sim.parameters import ParameterSet
 
-#: Channels of new accounting (their applicants enter here).
+#: Channels of new accounting (their admissions are made here).
 NEW_CHANNELS = ("students", "workers", "other")
 #: New channels with a share of their own; ``other`` takes the rest.
 SHARED_CHANNELS = NEW_CHANNELS[:-1]
+#: New channels whose applicants pass through the stages here (students are admitted
+#: at the ages of study, :func:`study_profile`).
+STAGED_CHANNELS = NEW_CHANNELS[1:]
+#: Entry-age leaves of the staged channels.
+ENTRY_AGE_KEYS = {"workers": ("pipeline.workers.entry_age_mean", "pipeline.workers.entry_age_sd"),
+                  "other": ("pipeline.other.entry_age_mean", "pipeline.other.entry_age_sd")}
 #: Every channel of admission, as the reports group them (L893, L921).
 CHANNELS = ("farmers", "nonpublic", *NEW_CHANNELS)
 #: Stages before full membership.
@@ -89,12 +101,38 @@ def stage_years(p: ParameterSet, rural_applicants: float = 0.0, rural_activists:
 
 
 def new_channel_shares(p: ParameterSet) -> np.ndarray:
-    """Shares of the non-rural applicants in each new channel (``other`` takes the rest)."""
+    """The students' share of all admissions and the workers' share of the non-rural, non-enterprise ones.
+
+    Both are checked to sum to at most 1 (the students cannot take more than the
+    non-rural flow together with the workers' share of it); ``other`` takes what
+    :func:`split_new_flow` leaves.
+    """
     shares = np.array([p.value(f"pipeline.{c}.share") for c in SHARED_CHANNELS])
     if shares.sum() > 1.0:
         raise ConfigError("params.pipeline.workers.share",
                           f"students' and workers' shares must sum to at most 1, got {shares.sum():g}")
-    return np.append(shares, 1.0 - shares.sum())
+    return shares
+
+
+def split_new_flow(national: float, rest: float, students_share: float, workers_share: float) -> np.ndarray:
+    """Monthly admissions of students, workers and other out of the non-rural, non-enterprise ``rest``.
+
+    Students take ``students_share`` of the ``national`` flow, the workers
+    ``workers_share`` of ``rest``, each at most what is left; ``other`` takes the rest.
+    """
+    students = min(students_share * national, rest)
+    workers = min(workers_share * rest, rest - students)
+    return np.array([students, workers, rest - students - workers])
+
+
+def study_profile(lo: float, hi: float) -> np.ndarray:
+    """Share of admissions at each single year of age: equal over the years of study ``[lo, hi)``."""
+    ages = np.arange(MIN_AGE, MAX_AGE + 1, dtype=np.float64)
+    weight = np.clip(np.minimum(ages + 1.0, hi) - np.maximum(ages, lo), 0.0, 1.0)
+    if weight.sum() <= 0:
+        raise ConfigError("params.pipeline.students.admission_age_max",
+                          f"must exceed admission_age_min ({lo:g}), got {hi:g}")
+    return weight / weight.sum()
 
 
 def age_profile(mean: float, sd: float) -> np.ndarray:
@@ -119,7 +157,9 @@ class Pipeline:
             here (their earlier stages are the villagers' and :meth:`stocks` counts them).
         admitted: People admitted this month by channel and age bin.
         completed: People made full members this month (all channels).
-        inflow: Applicants entering each new channel a month by age bin (set in the first month).
+        inflow: Applicants entering each staged channel (workers, other) a month by age bin (set in
+            the first month).
+        students: Students admitted a month (set in the first month; admitted at the ages of study).
     """
 
     def __init__(self, params: ParameterSet) -> None:
@@ -133,6 +173,9 @@ class Pipeline:
         self.inflow: np.ndarray | None = None
         self._nonpublic_profile = age_profile(p.value("pipeline.nonpublic.admission_age_mean"),
                                               p.value("pipeline.nonpublic.admission_age_sd"))
+        self._student_profile = study_profile(p.value("pipeline.students.admission_age_min"),
+                                              p.value("pipeline.students.admission_age_max"))
+        self.students = 0.0
 
     def _set_years(self, years: dict[str, float]) -> None:
         """Set the durations; a stage is left with probability one over its months.
@@ -145,14 +188,18 @@ class Pipeline:
         self._leave = np.array([min(1.0, 1.0 / (12.0 * years[s])) for s in STAGES])
 
     def _new_channel_inflow(self, rural: float, nonpublic: float) -> np.ndarray:
-        """Monthly applicants of each new channel by age: the national flow less the two read channels."""
+        """Monthly applicants of each staged channel by age; sets the students' monthly admissions.
+
+        The national flow less the two read channels is split by :func:`split_new_flow`.
+        """
         p = self._p
         national = p.value("pipeline.admissions_in_window") / p.value("pipeline.window_months")
         rest = max(national - rural - nonpublic, 0.0)
-        shares = new_channel_shares(p)
-        profiles = np.stack([age_profile(p.value(f"pipeline.{c}.entry_age_mean"),
-                                         p.value(f"pipeline.{c}.entry_age_sd")) for c in NEW_CHANNELS])
-        return rest * shares[:, None] * profiles
+        students, *staged = split_new_flow(national, rest, *new_channel_shares(p))
+        self.students = float(students)
+        profiles = np.stack([age_profile(p.value(ENTRY_AGE_KEYS[c][0]), p.value(ENTRY_AGE_KEYS[c][1]))
+                             for c in STAGED_CHANNELS])
+        return np.array(staged)[:, None] * profiles
 
     def _advance(self, rural_by_age: np.ndarray, nonpublic: float) -> None:
         """One month: stages advance, entrants arrive, everyone ages by a month."""
@@ -161,14 +208,14 @@ class Pipeline:
         stock -= moved
         stock[:, 1:] += moved[:, :-1]
         self.completed = float(moved[:, -1].sum())
-        new = slice(2, None)
-        stock[new, 0] += self.inflow
+        staged = slice(3, None)
+        stock[staged, 0] += self.inflow
         self.admitted[...] = 0.0
-        self.admitted[new] = moved[new, 2]
+        self.admitted[staged] = moved[staged, 2]
         self.admitted[0] = rural_by_age
         self.admitted[1] = nonpublic * self._nonpublic_profile
-        stock[0, 3] += self.admitted[0]
-        stock[1, 3] += self.admitted[1]
+        self.admitted[2] = self.students * self._student_profile
+        stock[:3, 3] += self.admitted[:3]
         older = stock[..., :-1] / 12.0
         stock[..., :-1] -= older
         stock[..., 1:] += older
@@ -222,14 +269,14 @@ class Pipeline:
 
         Applicants include activists and candidates (申请入党人数…其中入党积极分子);
         activists include candidates. The villagers' applicants and activists
-        are added as they are; for the enterprise channel, which has no stages
-        of its own, Little's law gives this month's admissions times the stage
-        durations.
+        are added as they are; for the enterprise and student channels, which
+        have no stages of their own here, Little's law gives this month's
+        admissions times the stage durations.
         """
-        new = self.stock[2:].sum(axis=(0, 2))
-        ent = self.admissions("nonpublic") * 12.0
-        candidates = new[2] + (self.admissions("farmers") + self.admissions("nonpublic")) * 12.0 \
-            * self.years["candidate"]
+        new = self.stock[3:].sum(axis=(0, 2))
+        read = ("farmers", "nonpublic", "students")
+        ent = (self.admissions("nonpublic") + self.admissions("students")) * 12.0
+        candidates = new[2] + sum(self.admissions(c) for c in read) * 12.0 * self.years["candidate"]
         activists = new[1] + new[2] + rural_activists + ent * (self.years["activist"] + self.years["candidate"])
         applicants = new[0] + activists + rural_applicants + ent * self.years["applicant"]
         return {"applicants": applicants, "activists": activists, "candidates": candidates,

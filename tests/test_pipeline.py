@@ -8,7 +8,16 @@ import pytest
 from sim.errors import ConfigError
 from sim.model import VillageModel
 from sim.parameters import load_world_parameters
-from sim.pipeline import CHANNELS, MIN_AGE, Pipeline, age_bins, age_profile, stage_years
+from sim.pipeline import (
+    CHANNELS,
+    MIN_AGE,
+    Pipeline,
+    age_bins,
+    age_profile,
+    split_new_flow,
+    stage_years,
+    study_profile,
+)
 
 #: Round stocks and flows, so every duration is worked out by hand below.
 TOY = load_world_parameters().with_values({"pipeline": {
@@ -53,28 +62,31 @@ def test_one_month_by_hand():
     """Rural and enterprise admissions pass through as they are; new channels move at the stage hazards."""
     pipe = Pipeline(TOY)
     n_age = pipe.stock.shape[-1]
-    pipe.inflow = np.zeros((3, n_age))               # no new applicants: only the stock below moves
-    pipe.stock[2, 2, 25 - MIN_AGE] = 100.0           # 100 student candidates aged 25
+    pipe.inflow = np.zeros((2, n_age))               # no new applicants: only the stock below moves
+    pipe.stock[3, 2, 25 - MIN_AGE] = 100.0           # 100 worker candidates aged 25
     rural_admitted = np.array([3.0, 1.0])
     pipe.step(rural_admitted, np.array([30.5, 40.0]), nonpublic=2.0)
     leave = 1.0 / (12 * 0.4)                         # candidate stage: left in 4.8 months on average
-    assert pipe.admissions("students") == pytest.approx(100.0 * leave)
+    assert pipe.admissions("workers") == pytest.approx(100.0 * leave)
+    assert pipe.admissions("students") == 0.0        # the inflow was set by hand: no students this month
     assert pipe.admissions("farmers") == pytest.approx(4.0)
     assert pipe.admissions("nonpublic") == pytest.approx(2.0)
     assert pipe.admissions() == pytest.approx(6.0 + 100.0 * leave)
-    # the young: 3 rural at 30, the students at 25, nonpublic by its profile (mean 30) below 35
+    # the young: 3 rural at 30, the workers at 25, nonpublic by its profile (mean 30) below 35
     np_young = 2.0 * age_profile(30, 6)[:35 - MIN_AGE].sum()
     assert pipe.young_share() == pytest.approx((3.0 + 100.0 * leave + np_young) / pipe.admissions())
     # a twelfth of every age moves up a year: what stays at 25 is 11/12 of those not admitted
-    assert pipe.stock[2, 2, 25 - MIN_AGE] == pytest.approx(100.0 * (1 - leave) * 11 / 12)
+    assert pipe.stock[3, 2, 25 - MIN_AGE] == pytest.approx(100.0 * (1 - leave) * 11 / 12)
 
 
 def test_first_month_settles_to_the_national_flow():
     """The new channels take what the national flow leaves; after the warm-up the total is the input."""
     pipe = Pipeline(TOY.with_values({"pipeline": {"settle_years": 60}}, "params"))
     pipe.step(np.array([10.0]), np.array([30.0]), nonpublic=5.0)   # 50 admissions a month nationally
-    assert pipe.inflow.sum() == pytest.approx(35.0)
-    assert pipe.inflow.sum(axis=1) == pytest.approx([17.5, 8.75, 8.75])
+    # 35 a month are left: students 0.5 x 50 = 25, workers 0.25 x 35 = 8.75, other 1.25
+    assert pipe.students == pytest.approx(25.0)
+    assert pipe.inflow.sum(axis=1) == pytest.approx([8.75, 1.25])
+    assert pipe.admissions("students") == pytest.approx(25.0)
     assert pipe.admissions() == pytest.approx(50.0, rel=1e-3)
     stocks = pipe.stocks(rural_applicants=0.0, rural_activists=0.0)
     # The villagers' 120 a year come off: 480 a year move at 1200 / 480 = 2.5 years as
@@ -84,6 +96,34 @@ def test_first_month_settles_to_the_national_flow():
     assert stocks["activists"] == pytest.approx(1200, rel=1e-3)
     assert stocks["applicants"] == pytest.approx(3000, rel=1e-3)
     assert stocks["probationary"] == pytest.approx(50 * 12 * 1.0, rel=1e-3)
+
+
+def test_the_new_flow_is_split_by_hand():
+    """Students take their share of the national flow, workers theirs of the rest, each capped by what is left."""
+    assert split_new_flow(100.0, 60.0, 0.4, 0.15) == pytest.approx([40.0, 9.0, 11.0])
+    assert split_new_flow(100.0, 30.0, 0.4, 0.15) == pytest.approx([30.0, 0.0, 0.0])   # students capped
+    assert split_new_flow(100.0, 50.0, 0.4, 0.5) == pytest.approx([40.0, 10.0, 0.0])   # workers capped
+
+
+def test_students_are_admitted_at_the_ages_of_study():
+    """Equal weight on each year of study [18, 23): all students are admitted at 18 to 22."""
+    profile = study_profile(18, 23)
+    assert profile.sum() == pytest.approx(1.0)
+    assert profile[18 - MIN_AGE:23 - MIN_AGE] == pytest.approx([0.2] * 5)
+    assert profile[:18 - MIN_AGE].sum() == 0.0 and profile[23 - MIN_AGE:].sum() == 0.0
+    assert study_profile(18.5, 20)[18 - MIN_AGE:20 - MIN_AGE] == pytest.approx([1 / 3, 2 / 3])
+    pipe = Pipeline(TOY.with_values({"pipeline": {"settle_years": 60}}, "params"))
+    pipe.step(np.array([10.0]), np.array([30.0]), nonpublic=5.0)
+    ages = np.flatnonzero(pipe.admitted[CHANNELS.index("students")]) + MIN_AGE
+    assert ages.min() == 18 and ages.max() == 22
+
+
+def test_the_default_students_share_of_admissions_is_the_sourced_one():
+    """pipeline.students.share is of all admissions: a short run admits that share of the national flow."""
+    model = VillageModel(scale=0.002, start="2008-01", end="2008-02", seed=3)
+    model.run()
+    national = 13.228e6 / 57
+    assert model.pipeline.admissions("students") == pytest.approx(0.40 * national, rel=1e-9)
 
 
 @pytest.mark.parametrize(("change", "leaf"), [
