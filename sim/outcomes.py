@@ -217,15 +217,28 @@ def two_committee_sums(m, by_province: bool = False) -> dict[str, np.ndarray | f
 
 
 def _committee_reporters() -> dict[str, Callable]:
-    """Who sits in the village two committees (§7.15.12)."""
+    """Who sits in the village two committees (§7.15.12).
+
+    The five measures share one pass over the populations a month: the sums
+    are kept for the model and month they were taken in (the collector reads
+    every measure of a month at once).
+    """
+    last: dict = {}
+
+    def sums_of(m) -> dict:
+        key = (id(m), m.month)
+        if last.get("key") != key:
+            last["key"], last["sums"] = key, two_committee_sums(m)
+        return last["sums"]
+
     def ratio(numerator: str, denominator: str) -> Callable:
         def share(m) -> float:
-            sums = two_committee_sums(m)
+            sums = sums_of(m)
             return sums[numerator] / sums[denominator] if sums[denominator] else float("nan")
         return share
 
     return {
-        "two_committees_members": lambda m: two_committee_sums(m)["members"] * m.weight,
+        "two_committees_members": lambda m: sums_of(m)["members"] * m.weight,
         "two_committees_cgvo_share": ratio("cgvos", "members"),
         "two_committees_college_share": ratio("college", "members"),
         "two_committees_mean_age": ratio("age", "aged"),
