@@ -272,3 +272,27 @@ def test_two_committee_sums_by_hand():
     assert r["two_committees_college_share"](m) == pytest.approx(0.6)
     assert r["two_committees_mean_age"](m) == pytest.approx(145.0 / 4)
     assert r["two_committees_under35_share"](m) == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------- the contract lever
+@pytest.mark.parametrize(("years", "share"), [(1, 0.0), (10, 1.0), (2, 0.5)])
+def test_every_allowed_contract_length_runs(years, share):
+    from sim.model import VillageModel
+    model = VillageModel(scale=0.005, seed=2, end="2010-12", policy={"cgvo": {"contract_years": years}},
+                         params={"cgvo": {"long_contract_share": share}})
+    model.run()
+    c = model.cgvos
+    assert len(c) and set(np.unique(c.term)) <= {years, years + 1}
+    if share in (0.0, 1.0):
+        assert (c.term == years + share).all()
+    # Contracts end whole terms after recruitment.
+    assert ((c.contract_end[c.in_post] - c.cohort[c.in_post]) % (12 * c.term[c.in_post].astype(int)) == 0).all()
+
+
+@pytest.mark.parametrize("bad", [0, 11, 2.5, "two"])
+def test_a_bad_contract_length_is_one_line_naming_the_key(bad):
+    from sim.errors import ConfigError
+    from sim.model import VillageModel
+    with pytest.raises(ConfigError) as err:
+        VillageModel(scale=0.005, end="2008-02", policy={"cgvo": {"contract_years": bad}})
+    assert "contract_years" in str(err.value) and "\n" not in str(err.value)
