@@ -163,9 +163,9 @@ def _cgvo_reporters() -> dict[str, Callable]:
         "cgvo_provincial_in_post": count(lambda c: c.in_post & c.provincial),
         "cgvo_long_term_share": lambda m: _mean(m.cgvos.term > m.policy.cgvo.contract_years,
                                                 m.cgvos.in_post),
-        **{f"cgvo_{k}": career(k) for k in CAREER if k != "none"},
-        "cgvo_township_reserve": count(lambda c: c.reserve),
-        "cgvo_county_reserve": count(lambda c: c.county_reserve),
+        **{f"cgvo_in_{k}": career(k) for k in CAREER if k != "none"},
+        "cgvo_on_township_reserve": count(lambda c: c.reserve),
+        "cgvo_on_county_reserve": count(lambda c: c.county_reserve),
     }
 
 

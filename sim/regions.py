@@ -34,7 +34,7 @@ MEASURES = (
     *(f"promotions_{c}_per_month" for c in CHANNELS),
     "cgvo_in_post", *(f"cgvo_exits_{r}_cumulative" for r in ROUTES),
     "enterprise_coverage_share", "party_admissions_rural_per_month",
-    *(f"cgvo_{k}" for k in CAREERS[1:]), "cgvo_township_reserve", "cgvo_county_reserve",
+    *(f"cgvo_in_{k}" for k in CAREERS[1:]), "cgvo_on_township_reserve", "cgvo_on_county_reserve",
     "two_committees_members", "two_committees_cgvo_share", "two_committees_college_share",
     "two_committees_mean_age", "two_committees_under35_share",
 )
