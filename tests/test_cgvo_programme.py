@@ -154,7 +154,8 @@ def test_an_exit_during_service_frees_the_village_and_the_seat():
 
 # ---------------------------------------------------------------- contract terms (2008 opinion: 2-3 years)
 @pytest.mark.parametrize(("share", "u", "terms"), [
-    (0.0, [0.0, 0.5, 0.99], [2, 2, 2]), (1.0, [0.0, 0.5, 0.99], [3, 3, 3]), (0.4, [0.1, 0.39, 0.4, 0.9], [3, 3, 2, 2])])
+    (0.0, [0.0, 0.5, 0.99], [2, 2, 2]), (1.0, [0.0, 0.5, 0.99], [3, 3, 3]),
+    (0.4, [0.1, 0.39, 0.4, 0.9], [3, 3, 2, 2])])
 def test_contract_terms_by_hand(share, u, terms):
     params = PARAMS.with_values({"cgvo": {"long_contract_share": share}}, "param")
     assert Cgvos(params).draw_terms(len(u), 2, _Draws(u)).tolist() == terms
