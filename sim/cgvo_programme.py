@@ -6,7 +6,8 @@ select the best (§7.15.1-2). Recruits are posted to villages of their province
 without a CGVO where there are any (§7.15.3). In post, CGVOs may quit early,
 start ventures, be trained, win committee seats at village elections and
 rise to township posts (§7.15.4-7, §7.15.9); at contract end they renew or
-take one of the five exits (§7.15.8). Leavers free their village (and their
+take one of the five exits (§7.15.8); after the village they may rise
+through township and county posts and reserve lists (§7.15.11). Leavers free their village (and their
 secretary's seat unless they stay in the village post) through
 :class:`sim.seats.Seats`; those who take another job may be hired by
 enterprises (§7.16.3).
@@ -39,16 +40,32 @@ class Programme:
         self._enterprises = enterprises
 
     def seed_initial(self, start: int, rng: np.random.Generator) -> None:
-        """Graduates already serving under provincial schemes before the national one (§5)."""
+        """Graduates serving under provinces' own schemes at the start (§5, §7.15.10).
+
+        The stock in post (``cgvo.initial_stock``) was recruited in yearly
+        provincial cohorts, in ``cgvo.provincial_recruitment_month`` of each
+        of the ``cgvo.provincial_years`` years before the start year, each
+        cohort ``cgvo.provincial_cohort_ratio`` times the size of the next.
+        Each serves contracts of its own term (§7.15.8) from its recruitment
+        month; those still in post at the start whose first contract has
+        ended renewed it and count as having completed service.
+        """
         p = self._p
         w = self._world
-        contract = 12 * self._policy.cgvo.contract_years
         n = rng.poisson(p.value("cgvo.initial_stock") * w.scale)
         if n == 0:
             return
+        years = int(p.value("cgvo.provincial_years"))
+        weights = p.value("cgvo.provincial_cohort_ratio") ** np.arange(years, dtype=float)
+        back = 1 + rng.choice(years, size=n, p=weights / weights.sum())   # years before the start year
+        cohort = 12 * (year_of(start) - back) + int(p.value("cgvo.provincial_recruitment_month")) - 1
         applicants = self.draw_applicants(n, w.provinces.village_share, rng)
-        cohort = start - rng.integers(1, contract, n)
-        rows = self.cgvos.add(**applicants, cohort=cohort, contract_end=cohort + contract,
+        term = self.cgvos.draw_terms(n, self._policy.cgvo.contract_years, rng)
+        months = 12 * term.astype(np.int32)
+        served = np.maximum(start - cohort, 0)
+        contract_end = cohort + months * np.maximum(1, -(-served // months))   # first end at or after start
+        rows = self.cgvos.add(**applicants, cohort=cohort, contract_end=contract_end, term=term,
+                              completed=contract_end > cohort + months, provincial=np.ones(n, bool),
                               in_post=np.ones(n, bool))
         self.post(rows, rng)
 
@@ -66,8 +83,12 @@ class Programme:
         return {"province": province, "region": self._world.provinces.region[province], "degree": degree,
                 "party": party, "elite": elite, "ability": ability, "leader": leader}
 
-    def recruit(self, month: int, places_national: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
-        """One year's recruitment (§7.15.1-2); returns (applicants, recruits) in simulated units."""
+    def recruit(self, month: int, places_national: np.ndarray, rng: np.random.Generator,
+                terms: np.random.Generator) -> tuple[int, int]:
+        """One year's recruitment (§7.15.1-2); returns (applicants, recruits) in simulated units.
+
+        ``terms`` draws the recruits' contract terms (§7.15.8).
+        """
         p = self._p
         w = self._world
         pol = self._policy.cgvo
@@ -84,8 +105,9 @@ class Programme:
         chosen = self.cgvos.select(applicants, places, pol.party_member_priority, pol.degree_priority, rng)
         picked = {k: v[chosen] for k, v in applicants.items() if k != "leader"}
         n = len(chosen)
-        rows = self.cgvos.add(**picked, cohort=np.full(n, month),
-                              contract_end=np.full(n, month + 12 * pol.contract_years),
+        term = self.cgvos.draw_terms(n, pol.contract_years, terms)
+        rows = self.cgvos.add(**picked, cohort=np.full(n, month), term=term,
+                              contract_end=month + 12 * term.astype(np.int32),
                               in_post=np.ones(n, bool))
         self.post(rows, rng)
         return n_app, n
@@ -129,7 +151,7 @@ class Programme:
                            np.asarray(p.value("cgvo.local_funding_share"), float))
         if places.any():
             flows["cgvo_applicants"], flows["cgvo_recruits"] = self.recruit(
-                month, places, streams("cgvo.recruitment"))
+                month, places, streams("cgvo.recruitment"), streams("cgvo.contract_terms"))
         quitting = cg.quit_early(month, p.value("cgvo.pay_to_graduate_wage"), streams("cgvo.early_quit"))
         self.exit(quitting, ROUTE["early_quit"], month)
         serving = max(float(cg.in_post.sum()) * w.weight, 1.0)
@@ -138,10 +160,15 @@ class Programme:
         if moy == int(p.value("secretary.training_month")):
             cg.train(pol.training_days_per_year)
         if moy == int(p.value("secretary.promotion_month")):
-            promoted, _listed = cg.promote(month, streams("cgvo.promotion"))
+            steps = cg.advance_careers(streams("cgvo.careers"))
+            promoted, listed = cg.promote(month, streams("cgvo.promotion"))
             self.exit(promoted, ROUTE["township_leadership"], month)
+            flows["cgvo_township_leadership_entries"] = len(promoted) + len(steps["township_leadership"])
+            flows["cgvo_county_department_entries"] = len(steps["county_department"])
+            flows["cgvo_reserve_listings"] = len(listed) + len(steps["reserve"])
+            flows["cgvo_county_reserve_listings"] = len(steps["county_reserve"])
         _renew, leave = cg.end_contracts(month, pol.renewal_allowed, pol.civil_service_reserved_share,
-                                        pol.contract_years, streams("cgvo.contracts"))
+                                        streams("cgvo.contracts"))
         self._seats.release(leave, stays=cg.route[leave] == ROUTE["village_post"])
         hired = leave[cg.route[leave] == ROUTE["other_job"]]
         self._enterprises.hire(hired, cg.party[hired], streams("enterprise.hiring"))

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim.adoption import COMPLETE_LISTS
-from sim.agents.cgvo import ROLE, ROUTES
+from sim.agents.cgvo import CAREER, ROLE, ROUTES
 from sim.agents.enterprise import JOINT, OWN
 from sim.agents.secretary import ORIGIN
 from sim.agents.structure import ELEMENTS, REGIONS
@@ -32,6 +32,8 @@ FLOWS = (
     "secretary_honours", "secretary_nominations",
     *(f"promotions_{c}" for c in CHANNELS),
     "cgvo_applicants", "cgvo_recruits", "cgvo_ventures_started", "cgvo_committee_wins",
+    "cgvo_township_leadership_entries", "cgvo_county_department_entries", "cgvo_reserve_listings",
+    "cgvo_county_reserve_listings",
     "enterprise_admissions", "enterprise_orgs_formed", "party_admissions_rural",
     "party_admissions_rural_under35",
     "departure_one_off_yuan",
@@ -50,6 +52,9 @@ _REPORTED_FLOWS = {
     "cgvo_applicants": "cgvo_applicants_per_month",
     "cgvo_recruits": "cgvo_recruits_per_month",
     "cgvo_ventures_started": "cgvo_ventures_started_per_month",
+    **{f"cgvo_{f}": f"cgvo_{f}_per_month" for f in (
+        "township_leadership_entries", "county_department_entries", "reserve_listings",
+        "county_reserve_listings")},
     "enterprise_admissions": "enterprise_admissions_per_month",
     "party_admissions_rural": "party_admissions_rural_per_month",
 }
@@ -134,6 +139,10 @@ def _cgvo_reporters() -> dict[str, Callable]:
     def role(name):
         return count(lambda c: c.in_post & (c.role == ROLE[name]))
 
+    def career(name):
+        code = CAREER[name]
+        return count(lambda c: c.career == code)
+
     return {
         "cgvo_in_post": count(lambda c: c.in_post),
         "cgvo_recruited_cumulative": lambda m: float(len(m.cgvos) * m.weight),
@@ -151,6 +160,89 @@ def _cgvo_reporters() -> dict[str, Callable]:
         "cgvo_party_share": lambda m: _mean(m.cgvos.party, m.cgvos.in_post),
         "cgvo_elite_share": lambda m: _mean(m.cgvos.elite, m.cgvos.in_post),
         "cgvo_village_coverage_share": lambda m: float((m.village_cgvo >= 0).mean()),
+        "cgvo_provincial_in_post": count(lambda c: c.in_post & c.provincial),
+        "cgvo_long_term_share": lambda m: _mean(m.cgvos.term > m.policy.cgvo.contract_years,
+                                                m.cgvos.in_post),
+        **{f"cgvo_in_{k}": career(k) for k in CAREER if k != "none"},
+        "cgvo_on_township_reserve": count(lambda c: c.reserve),
+        "cgvo_on_county_reserve": count(lambda c: c.county_reserve),
+    }
+
+
+#: Sums over the two committees' members, as :func:`two_committee_sums` gives them.
+COMMITTEE_SUMS = ("members", "cgvos", "college", "aged", "age", "under35")
+
+
+def two_committee_sums(m, by_province: bool = False) -> dict[str, np.ndarray | float]:
+    """Sums over the village two committees as the model holds them (§7.15.12), unweighted.
+
+    Members are the secretaries, the directors who do not also hold the
+    secretary's post, and the serving CGVOs holding another committee seat
+    (member, deputy, director); a CGVO secretary counts once, as secretary.
+    CGVOs are all college graduates. Ages are held for secretaries and CGVOs
+    only, so ``aged``, ``age`` and ``under35`` count those two. With
+    ``by_province``, every sum is an array over provinces.
+    """
+    secs, d, c = m.secretaries, m.elections.directors, m.cgvos
+    sec = secs.filled
+    dirs = d.filled & ~m.elections.both_posts()
+    cgvo = np.flatnonzero(c.in_post & (c.role > ROLE["none"]) & (c.role != ROLE["secretary"]))
+    cgvo_age = m.params.value("cgvo.age_at_recruitment") + (m.month - c.cohort[cgvo]) / 12.0
+    if by_province:
+        n = len(m.provinces.names)
+        vprov, cprov = m.villages.province, c.province[cgvo]
+
+        def village(mask, weights=None):
+            return np.bincount(vprov, weights=mask if weights is None else mask * weights, minlength=n)
+
+        def cgvos(values=None):
+            return np.bincount(cprov, weights=None if values is None else values.astype(np.float64),
+                               minlength=n)
+    else:
+        def village(mask, weights=None):
+            return float(np.count_nonzero(mask) if weights is None
+                         else np.multiply(weights, mask, dtype=np.float64).sum())
+
+        def cgvos(values=None):
+            return float(len(cgvo_age) if values is None else values.sum(dtype=np.float64))
+    young = cgvo_age < 35
+    return {
+        "members": village(sec) + village(dirs) + cgvos(),
+        "cgvos": village(sec & (m.seats.secretary_cgvo >= 0)) + cgvos(),
+        "college": village(sec & secs.college) + village(dirs & d.college) + cgvos(),
+        "aged": village(sec) + cgvos(),
+        "age": village(sec, secs.age) + cgvos(cgvo_age),
+        "under35": village(sec & (secs.age < 35)) + cgvos(young),
+    }
+
+
+def _committee_reporters() -> dict[str, Callable]:
+    """Who sits in the village two committees (§7.15.12).
+
+    The five measures share one pass over the populations a month: the sums
+    are kept for the model and month they were taken in (the collector reads
+    every measure of a month at once).
+    """
+    last: dict = {}
+
+    def sums_of(m) -> dict:
+        key = (id(m), m.month)
+        if last.get("key") != key:
+            last["key"], last["sums"] = key, two_committee_sums(m)
+        return last["sums"]
+
+    def ratio(numerator: str, denominator: str) -> Callable:
+        def share(m) -> float:
+            sums = sums_of(m)
+            return sums[numerator] / sums[denominator] if sums[denominator] else float("nan")
+        return share
+
+    return {
+        "two_committees_members": lambda m: sums_of(m)["members"] * m.weight,
+        "two_committees_cgvo_share": ratio("cgvos", "members"),
+        "two_committees_college_share": ratio("college", "members"),
+        "two_committees_mean_age": ratio("age", "aged"),
+        "two_committees_under35_share": ratio("under35", "aged"),
     }
 
 
@@ -365,5 +457,5 @@ def reporters() -> dict[str, Callable]:
         **_development_reporters(),
         **_party_education_reporters(), **_community_reporters(), **_delegate_reporters(),
         **_governance_reporters(), **pipeline_reporters(),
-        **_election_reporters(),
+        **_election_reporters(), **_committee_reporters(),
     }

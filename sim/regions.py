@@ -6,7 +6,8 @@ and shares) a denominator, so that the three regions (east, central, west)
 are the sums of their provinces and every value is computed the same way as
 its national counterpart of :mod:`sim.outcomes`: quit and vacancy rates,
 county implementation shares, promotions by channel, CGVOs in post and their
-exits by route, enterprise coverage and rural party admissions.
+exits by route, enterprise coverage, rural party admissions, CGVOs' careers
+after the village and who sits in the two committees (§7.15.11-12).
 
 The bookkeeping costs about 2% of a run, so a model keeps it only when built
 with ``VillageModel(..., regions=True)``; otherwise it holds a
@@ -18,10 +19,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.agents.cgvo import ROUTES
+from sim.agents.cgvo import CAREERS, ROUTES
 from sim.agents.structure import ELEMENTS
 from sim.datafiles import REGIONS
 from sim.errors import ConfigError
+from sim.outcomes import two_committee_sums
 from sim.policies import CHANNELS
 from sim.timeline import format_month
 
@@ -32,6 +34,9 @@ MEASURES = (
     *(f"promotions_{c}_per_month" for c in CHANNELS),
     "cgvo_in_post", *(f"cgvo_exits_{r}_cumulative" for r in ROUTES),
     "enterprise_coverage_share", "party_admissions_rural_per_month",
+    *(f"cgvo_in_{k}" for k in CAREERS[1:]), "cgvo_on_township_reserve", "cgvo_on_county_reserve",
+    "two_committees_members", "two_committees_cgvo_share", "two_committees_college_share",
+    "two_committees_mean_age", "two_committees_under35_share",
 )
 #: The month's events counted by province (villages where they happened).
 EVENTS = ("secretary_quits", *(f"promotions_{c}" for c in CHANNELS))
@@ -112,6 +117,20 @@ class RegionalOutcomes:
         if self._villager_runs is None:
             self._villager_runs = _Runs(self._village_province[model.villagers.village], n)
         num[i] = self._villager_runs.sum(model.villagers.admitted, np.float64) * w
+        i += 1
+        # Careers after the village: one count by province and career code, plus the two lists.
+        by_career = np.bincount(cg.province.astype(np.int64) * len(CAREERS) + cg.career,
+                                minlength=n * len(CAREERS)).reshape(n, len(CAREERS)) * w
+        num[i: i + len(CAREERS) - 1] = by_career[:, 1:].T
+        i += len(CAREERS) - 1
+        num[i] = np.bincount(cg.province, weights=cg.reserve, minlength=n) * w
+        num[i + 1] = np.bincount(cg.province, weights=cg.county_reserve, minlength=n) * w
+        i += 2
+        sums = two_committee_sums(model, by_province=True)
+        num[i] = sums["members"] * w
+        for k, (top, bottom) in enumerate((("cgvos", "members"), ("college", "members"),
+                                              ("age", "aged"), ("under35", "aged")), start=i + 1):
+            num[k], den[k] = sums[top], sums[bottom]
         self._months.append((num, den))
 
     def table(self, run_id: str, scenario: str, seed: int, start: int) -> pd.DataFrame:

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from sim import VillageModel
-from sim.agents.cgvo import ROLE, ROLES, ROUTES
+from sim.agents.cgvo import CAREER, CAREERS, ROLE, ROLES, ROUTES
 from sim.agents.enterprise import JOINT, NONE, OWN
-from sim.outcomes import reporters
+from sim.outcomes import reporters, two_committee_sums
 from sim.timeline import format_month, parse_month
 
 SCALE, START, END, SEED = 0.005, "2008-01", "2012-12", 11
@@ -93,6 +93,29 @@ def cgvo_exits_consistent(m: VillageModel, month: int) -> list[str]:
         out.append("role code out of range")
     if (cg.cohort > month).any():
         out.append("CGVO recruited in the future")
+    return out
+
+
+@check
+def cgvo_careers_consistent(m: VillageModel, month: int) -> list[str]:
+    """Careers after the village (docs/ODD.md §7.15.8, §7.15.11)."""
+    cg = m.cgvos
+    out = []
+    career = cg.career
+    if ((career < 0) | (career >= len(CAREERS))).any():
+        out.append("career code out of range")
+    if (cg.in_post & (career != CAREER["none"])).any():
+        out.append(f"a career post while in the village post: {_rows(cg.in_post & (career != 0))}")
+    civil = career == CAREER["township_civil_service"]
+    if (civil & (cg.route != ROUTES.index("civil_service"))).any():
+        out.append("township civil service without the civil-service exit")
+    later = (career == CAREER["township_leadership"]) | (career == CAREER["county_department"])
+    if (later & ~np.isin(cg.route, [ROUTES.index("civil_service"), ROUTES.index("township_leadership")])).any():
+        out.append("township or county leadership reached by neither the exam nor a promotion")
+    if (cg.county_reserve & ~(cg.reserve | later)).any():
+        out.append("a county reserve cadre neither on the township list nor in leadership")
+    if ((cg.term < 1) | (cg.provincial & (cg.cohort >= m.start))).any():
+        out.append("a term under a year, or a provincial cohort after the start")
     return out
 
 
@@ -219,8 +242,13 @@ NAN_WHEN_EMPTY: dict[str, Callable] = {
         ["secretary_entrant_age_years", "secretary_entrant_college_share",
          "secretary_entrant_capable_earner_share", "secretary_entrant_returned_migrant_share",
          "secretary_entrant_veteran_share", "secretary_entrant_cgvo_share"], _recent),
-    **dict.fromkeys(["cgvo_degree_share", "cgvo_party_share", "cgvo_elite_share"],
+    **dict.fromkeys(["cgvo_degree_share", "cgvo_party_share", "cgvo_elite_share", "cgvo_long_term_share"],
                     lambda m: m.cgvos.in_post),
+    # Over the two committees' members the model holds (sim.outcomes.two_committee_sums).
+    **dict.fromkeys(["two_committees_cgvo_share", "two_committees_college_share"],
+                    lambda m: np.array([two_committee_sums(m)["members"] > 0])),
+    **dict.fromkeys(["two_committees_mean_age", "two_committees_under35_share"],
+                    lambda m: np.array([two_committee_sums(m)["aged"] > 0])),
     # Shares of the last committee election: none before the first one.
     **dict.fromkeys(["secretary_reelected_share", "secretary_competitive_election_share"],
                     lambda m: np.array([bool(m.elections.last.get("secretary_standing"))])),

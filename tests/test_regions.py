@@ -14,7 +14,8 @@ from sim import ConfigError, VillageModel
 from sim.datafiles import REGIONS
 from sim.regions import MEASURES
 
-COUNTS = [m for m in MEASURES if m.startswith(("promotions_", "cgvo_", "party_admissions"))]
+COUNTS = [m for m in MEASURES
+          if m.startswith(("promotions_", "cgvo_", "party_admissions", "two_committees_members"))]
 
 
 @pytest.fixture(scope="module")

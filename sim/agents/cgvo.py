@@ -33,12 +33,17 @@ ROUTE = {name: code for code, name in enumerate(ROUTES)}
 #: Roles in the two committees (L318).
 ROLES = ("none", "member", "deputy", "director", "secretary")
 ROLE = {name: code for code, name in enumerate(ROLES)}
+#: Career posts after the village (L322): none yet, township civil service (定向考录 exit, L302),
+#: township leadership (乡镇领导班子), leadership of a county department (县直部门领导班子).
+CAREERS = ("none", "township_civil_service", "township_leadership", "county_department")
+CAREER = {name: code for code, name in enumerate(CAREERS)}
 
 _FIELDS = {
     "province": np.int16, "region": np.int8, "cohort": np.int32,
     "contract_end": np.int32, "degree": bool, "party": bool, "elite": bool, "ability": np.float32,
     "in_post": bool, "route": np.int8, "exit_month": np.int32, "venture": bool,
     "cooperative": bool, "jobs": np.float32, "completed": bool, "reserve": bool,
+    "term": np.int8, "provincial": bool, "career": np.int8, "county_reserve": bool,
 }
 
 
@@ -62,7 +67,11 @@ class Cgvos:
         cooperative: The venture is a specialised cooperative (L310).
         jobs: Villagers employed by the venture (L310).
         completed: Has reached the end of a contract (服务期满, L302).
-        reserve: Listed as a reserve cadre (L322).
+        reserve: Listed as a reserve cadre for township posts (乡科级后备干部, L322), in post or after.
+        term: Years of each of the CGVO's contracts (2 or 3, §7.15.8).
+        provincial: Recruited by a province's own scheme before the national programme (§7.15.10).
+        career: Career post after the village, a code of :data:`CAREERS` (§7.15.11).
+        county_reserve: Listed as a reserve cadre for county posts (县级后备干部, L322).
     """
 
     def __init__(self, params: ParameterSet) -> None:
@@ -115,6 +124,15 @@ class Cgvos:
                  + p.value("cgvo.leader_priority") * applicants["leader"]
                  + rng.normal(0.0, p.value("cgvo.selection_noise_sd"), len(applicants["ability"])))
         return best_within(applicants["province"], score, places)
+
+    def draw_terms(self, n: int, contract_years: int, rng: np.random.Generator) -> np.ndarray:
+        """Contract terms of ``n`` recruits: ``contract_years``, or a year longer for a share (§7.15.8).
+
+        The 2008 national opinion sets terms of generally two to three years;
+        ``cgvo.long_contract_share`` of contracts take the longer term.
+        """
+        longer = rng.random(n) < self._p.value("cgvo.long_contract_share")
+        return (contract_years + longer).astype(np.int8)
 
     def train(self, days: float) -> None:
         """Yearly training (at least 7 days, L294) raises serving CGVOs' ability."""
@@ -191,12 +209,46 @@ class Cgvos:
         reserve_rate = p.value("cgvo.reserve_rate_per_year") * bonus
         listed = np.flatnonzero(self.in_post & served & ~self.reserve & (u[1] < reserve_rate))
         self.reserve[listed] = True
+        self.career[promoted] = CAREER["township_leadership"]
         return promoted, listed
 
+    def advance_careers(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Yearly steps after the village (L322; §7.15.11); returns the rows taking each step.
+
+        Former CGVOs in the township civil service are listed as township
+        reserve cadres at the in-post rate and rise to township leadership;
+        township leaders rise to county departments; township reserve cadres
+        and township leaders are listed as county reserve cadres. Each step is
+        a yearly chance scaled by ability, as the rise from the village post.
+        Steps are taken from the states held at the start of the year.
+        """
+        p = self._p
+        u = rng.random((4, len(self)))
+        bonus = np.exp(p.value("cgvo.promotion_ability_effect") * self.ability)
+        civil = self.career == CAREER["township_civil_service"]
+        leader = self.career == CAREER["township_leadership"]
+        steps = {
+            "reserve": np.flatnonzero(civil & ~self.reserve
+                                      & (u[0] < p.value("cgvo.reserve_rate_per_year") * bonus)),
+            "township_leadership": np.flatnonzero(
+                civil & (u[1] < p.value("cgvo.career.civil_servant_to_township_rate_per_year") * bonus)),
+            "county_department": np.flatnonzero(
+                leader & (u[2] < p.value("cgvo.career.county_department_rate_per_year") * bonus)),
+            "county_reserve": np.flatnonzero(
+                (self.reserve | leader) & ~self.county_reserve
+                & (u[3] < p.value("cgvo.career.county_reserve_rate_per_year") * bonus)),
+        }
+        self.reserve[steps["reserve"]] = True
+        self.career[steps["township_leadership"]] = CAREER["township_leadership"]
+        self.career[steps["county_department"]] = CAREER["county_department"]
+        self.county_reserve[steps["county_reserve"]] = True
+        return steps
+
     def end_contracts(self, month: int, renewal_allowed: bool, reserved_share: float,
-                      contract_years: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                      rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Contract end (服务期满): renew or choose one of the five exits (L302).
 
+        A renewed contract runs the CGVO's own term again (:attr:`term`).
         Renewal is likelier for CGVOs holding a committee seat. Leavers pick
         a route with weights that favour the civil-service exam where posts
         are reserved for CGVOs, their own business where they run a venture,
@@ -213,7 +265,7 @@ class Cgvos:
                            p.value("cgvo.renewal_probability"))
         renewing = (u[0] < renew_p) & renewal_allowed
         renew, leave = due[renewing], due[~renewing]
-        self.contract_end[renew] = month + 12 * contract_years
+        self.contract_end[renew] = month + 12 * self.term[renew].astype(np.int32)
         if leave.size:
             weights = np.empty((leave.size, 5))
             weights[:, 0] = p.value("cgvo.exit_weight.village_post") * np.where(
@@ -226,7 +278,9 @@ class Cgvos:
             weights[:, 4] = p.value("cgvo.exit_weight.further_study")
             cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
             choice = (u[1, ~renewing][:, None] > cumulative).sum(axis=1)
-            self.exit(leave, np.minimum(choice, 4).astype(np.int8), month)
+            route = np.minimum(choice, 4).astype(np.int8)
+            self.exit(leave, route, month)
+            self.career[leave[route == ROUTE["civil_service"]]] = CAREER["township_civil_service"]
         return renew, leave
 
     def exit(self, rows: np.ndarray, route: np.ndarray | int, month: int) -> None:
@@ -241,4 +295,4 @@ class Cgvo(RowAgent):
 
     population_attr = "cgvos"
     fields = ("province", "village", "cohort", "degree", "party", "elite", "in_post", "route",
-              "role", "venture", "completed")
+              "role", "venture", "completed", "term", "provincial", "career", "reserve", "county_reserve")
