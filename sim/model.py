@@ -107,7 +107,8 @@ class VillageModel(mesa.Model):
         self.post = PostValue(p, self.policy, w, self.promotion)
         self.political = PoliticalIncentives(p, w.villages.province, len(w.provinces))
         self.elections = Elections(p, w, self.villagers, self.secretaries, self.cgvos, self.seats, self.post,
-                                   Directors.initial(len(w.villages), p, s("build.directors")))
+                                   Directors.initial(len(w.villages), p, s("build.directors")),
+                                   outsider_rng=s("election.outsiders"))
         self.fiscal = FiscalCosts(p, self.policy, w)
         self.development = VillageDevelopment(p, len(w.villages))
         self.party_education = PartyEducation(p, self.policy, len(w.villages), len(self.villagers),

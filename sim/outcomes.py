@@ -85,6 +85,10 @@ def _secretary_reporters() -> dict[str, Callable]:
     def origin_share(name):
         return lambda m: _mean(m.secretaries.origin == ORIGIN[name], recent(m))
 
+    def origin_count(name):
+        return lambda m: float(np.count_nonzero((m.secretaries.origin == ORIGIN[name]) & recent(m))
+                               * m.weight)
+
     return {
         "secretary_quit_rate_per_year": quit_rate,
         "secretary_quit_rate_age55plus_per_year": quit_rate_old,
@@ -104,7 +108,9 @@ def _secretary_reporters() -> dict[str, Callable]:
                                                        recent(m)),
         "secretary_entrant_college_share": lambda m: _mean(m.secretaries.college, recent(m)),
         **{f"secretary_entrant_{o}_share": origin_share(o)
-           for o in ("capable_earner", "returned_migrant", "veteran", "cgvo")},
+           for o in ("capable_earner", "returned_migrant", "veteran", "cgvo", "retired_cadre",
+                     "enterprise_manager", "other_member")},
+        **{f"secretary_entrants_{o}": origin_count(o) for o in ("retired_cadre", "enterprise_manager")},
     }
 
 

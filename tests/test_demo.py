@@ -99,7 +99,7 @@ def test_secretary_is_a_mesa_agent_view_made_once_per_village(small_run):
     assert info["age"] == pytest.approx(float(small_run.secretaries.age[village]))
     assert info["pay"] == pytest.approx(float(small_run.pay[village]))
     assert info["origin"] in ("local_cadre", "capable_earner", "returned_migrant", "veteran", "cgvo",
-                              "other_member")
+                              "other_member", "retired_cadre", "enterprise_manager")
 
 
 def test_layout_puts_each_village_in_its_province_tile_and_none_on_another(small_run):

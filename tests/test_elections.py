@@ -9,7 +9,7 @@ import pytest
 
 from sim.agents.cgvo import ROLE, Cgvos
 from sim.agents.secretary import ORIGIN, Secretaries
-from sim.elections import Directors, Elections, install_winners
+from sim.elections import OUTSIDERS, Directors, Elections, install_winners
 from sim.parameters import load_world_parameters
 from sim.seats import Seats
 
@@ -193,3 +193,116 @@ def test_committee_elections_in_a_run_keep_most_incumbents_and_fill_both_posts()
     assert at["secretary_competitive_election_share"] > 0.5
     # Both posts' holders are counted once: at most twice the villages of Shanxi.
     assert 0 < at["secretary_or_director_people_shanxi"] <= 2 * 28226 * 1.1
+
+
+# ------------------------------------------- CGVOs win the director's post in the villagers' vote
+def test_a_cgvo_becomes_director_through_the_villagers_vote_and_can_lose_it():
+    # Village 1: the CGVO (0.5 + 2.0 bonus = 2.5) outpolls the villagers (1.5), the sitting
+    # director (-1.0 + 0.5) and the secretary (1.5). Village 0: the sitting director
+    # (2.0 + 0.5 = 2.5) beats the CGVO (0.4 + 2.0 = 2.4).
+    el, _secs = _committee()
+    el.params = el.params.with_values({"election": {"cgvo_bonus": 2.0},
+                                       "cgvo": {"director_willingness": 1.0}}, "param")
+    el.hold(MONTH, _Draws(), _Draws())
+    d, cg = el.directors, el.cgvos
+    assert d.cgvo.tolist() == [-1, 1]
+    assert cg.role.tolist() == [ROLE["none"], ROLE["director"]]
+    assert d.ability[1] == pytest.approx(0.5) and d.college[1] and not el.both_posts()[1]
+    # Three years on the CGVO stands again (0.5 - 0.3 + 0.5 incumbency = 0.7) and loses.
+    el.params = el.params.with_values({"election": {"cgvo_bonus": -0.3}}, "param")
+    el.hold(MONTH + 36, _Draws(), _Draws())
+    assert d.cgvo.tolist() == [-1, -1] and cg.role[1] == ROLE["none"]
+    assert el.last["director_reelected"] == 1             # village 0's director only
+
+
+def test_a_cgvo_who_does_not_stand_is_never_director():
+    el, _secs = _committee()
+    el.params = el.params.with_values({"election": {"cgvo_bonus": 5.0},
+                                       "cgvo": {"director_willingness": 0.0}}, "param")
+    el.hold(MONTH, _Draws(), _Draws())
+    assert (el.directors.cgvo == -1).all() and (el.cgvos.role == ROLE["none"]).all()
+
+
+@pytest.mark.parametrize(("route", "kept"), [("civil_service", False), ("village_post", True)])
+def test_a_cgvo_director_who_leaves_the_programme(route, kept):
+    from sim.agents.cgvo import ROUTES
+    from sim.elections import release_departed
+
+    el, _secs = _committee()
+    el.params = el.params.with_values({"election": {"cgvo_bonus": 2.0},
+                                       "cgvo": {"director_willingness": 1.0}}, "param")
+    el.hold(MONTH, _Draws(), _Draws())
+    assert el.directors.cgvo[1] == 1
+    cg = el.cgvos
+    cg.in_post[1] = False
+    cg.route[1] = ROUTES.index(route)
+    el.seats.release(np.array([1]), np.array([route == "village_post"]))
+    release_departed(el)
+    assert el.directors.filled[1] == kept and el.directors.cgvo[1] == -1
+    assert el.directors.filled[0]
+
+
+def test_the_cgvo_committee_rule_gives_no_director_seats():
+    # Committee seats outside the two heads' elections are member or deputy only.
+    params = PARAMS.with_values({"cgvo": {"committee_win_probability": 1.0, "committee_min_months": 0,
+                                          "deputy_threshold": 0.0}}, "param")
+    cg = Cgvos(params)
+    Seats(Secretaries(1, params, MONTH, np.random.default_rng(0)), cg)
+    n = 200
+    cg.add(province=np.zeros(n, np.int16), cohort=np.full(n, MONTH - 24),
+           party=np.ones(n, bool), ability=np.full(n, 10.0, np.float32), in_post=np.ones(n, bool))
+    won, roles = cg.committee_winners(MONTH, np.random.default_rng(0))
+    assert len(won) == n and (roles == ROLE["deputy"]).all()
+
+
+# ------------------------------------------------- retired cadres and enterprise managers (L59)
+class _Outsiders(_Draws):
+    """Uniforms of 0.5: every outsider whose share is above 0.5 is there, no luck."""
+
+
+@pytest.mark.parametrize(("retired", "manager", "origin"), [
+    (5.0, -5.0, "retired_cadre"), (-5.0, 5.0, "enterprise_manager")])
+def test_an_outsider_named_in_l59_stands_and_wins(retired, manager, origin):
+    el, secs, _cg, _seats = _elections()
+    el.params = el.params.with_values({"election": {
+        "retired_cadre_share": 1.0, "enterprise_manager_share": 1.0, "retired_cadre_ability": retired,
+        "enterprise_manager_ability": manager, "retired_cadre_college_share": 1.0,
+        "enterprise_manager_college_share": 0.0}}, "param")
+    el.outsider_rng = _Outsiders()
+    choice = el.best_candidates(MONTH, np.array([0, 1]), _Draws())
+    assert choice.villager.tolist() == [-1, -1] and choice.cgvo.tolist() == [-1, -1]
+    assert choice.outsider.tolist() == [OUTSIDERS.index(origin)] * 2
+    install_winners(el, MONTH, choice, _Draws())
+    assert (secs.origin == ORIGIN[origin]).all() and secs.filled.all()
+    age = el.params.value(f"election.{origin}_age")
+    assert secs.age.tolist() == [age, age]
+    assert secs.earner.tolist() == [origin == "enterprise_manager"] * 2
+    assert secs.college.tolist() == [origin == "retired_cadre"] * 2
+
+
+def test_outsiders_need_the_post_to_be_worth_it_and_a_stream():
+    el, *_ = _elections()
+    el.params = el.params.with_values({"election": {
+        "retired_cadre_share": 1.0, "enterprise_manager_share": 1.0, "retired_cadre_ability": 5.0,
+        "enterprise_manager_ability": 5.0, "retired_cadre_age": 40.0, "enterprise_manager_age": 30.0}},
+        "param")
+    el.outsider_rng = _Outsiders()                         # the post is worth it only above 40 here
+    assert (el.best_candidates(MONTH, np.array([0, 1]), _Draws()).outsider == -1).all()
+    el.params = el.params.with_values({"election": {"retired_cadre_age": 62.0}}, "param")
+    assert (el.best_candidates(MONTH, np.array([0, 1]), _Draws()).outsider == 0).all()
+    el.outsider_rng = None                                 # no stream: no outsider stands
+    assert (el.best_candidates(MONTH, np.array([0, 1]), _Draws()).outsider == -1).all()
+
+
+def test_an_outsider_is_nominated_once_on_a_slate():
+    from sim.elections import nominees
+
+    el, *_ = _elections()
+    el.params = el.params.with_values({"election": {
+        "retired_cadre_share": 1.0, "enterprise_manager_share": 0.0, "retired_cadre_ability": 5.0}},
+        "param")
+    el.outsider_rng = _Outsiders()
+    slate = nominees(el, MONTH, np.array([0, 1]), 2, _Draws())
+    assert slate[0].outsider.tolist() == [0, 0]
+    assert slate[1].outsider.tolist() == [-1, -1]
+    assert slate[1].villager.tolist() == [1, -1] and slate[1].cgvo.tolist() == [-1, 1]

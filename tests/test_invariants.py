@@ -241,7 +241,9 @@ NAN_WHEN_EMPTY: dict[str, Callable] = {
     **dict.fromkeys(
         ["secretary_entrant_age_years", "secretary_entrant_college_share",
          "secretary_entrant_capable_earner_share", "secretary_entrant_returned_migrant_share",
-         "secretary_entrant_veteran_share", "secretary_entrant_cgvo_share"], _recent),
+         "secretary_entrant_veteran_share", "secretary_entrant_cgvo_share",
+         "secretary_entrant_retired_cadre_share", "secretary_entrant_enterprise_manager_share",
+         "secretary_entrant_other_member_share"], _recent),
     **dict.fromkeys(["cgvo_degree_share", "cgvo_party_share", "cgvo_elite_share", "cgvo_long_term_share"],
                     lambda m: m.cgvos.in_post),
     # Over the two committees' members the model holds (sim.outcomes.two_committee_sums).

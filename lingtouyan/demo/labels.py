@@ -49,6 +49,8 @@ _TEXT: dict[str, dict[str, str]] = {
     "veteran": {"zh": "退伍军人", "en": "veteran"},
     "cgvo": {"zh": "大学生村官", "en": "CGVO"},
     "other_member": {"zh": "其他党员", "en": "other party member"},
+    "retired_cadre": {"zh": "退休干部", "en": "retired cadre"},
+    "enterprise_manager": {"zh": "民营企业经营管理人员", "en": "enterprise manager"},
     # Sliders and switches.
     "pay_floor_multiple": {"zh": "报酬底线（×人均收入）", "en": "Pay floor (× income)"},
     "pension_enabled": {"zh": "为书记办理养老保险", "en": "Pension insurance for secretaries"},

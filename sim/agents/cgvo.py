@@ -181,7 +181,9 @@ class Cgvos:
         """Village elections (两推, L807): serving CGVOs may win committee seats (L318).
 
         A CGVO with a year in the village stands with a calibrated chance of
-        winning; the seat won (member, deputy, director) follows electability.
+        winning; the seat won (member, deputy) follows electability. The
+        director's post is won only in the villagers' director election
+        (:func:`sim.elections.elect_directors`).
         Returns (the rows that won a seat, the role each won); the seats record them.
         """
         p = self._p
@@ -192,7 +194,6 @@ class Cgvos:
         electability = self.ability[won] + normal_from_uniform(u[1, won])
         role = np.full(len(won), ROLE["member"], np.int8)
         role[electability > p.value("cgvo.deputy_threshold")] = ROLE["deputy"]
-        role[electability > p.value("cgvo.director_threshold")] = ROLE["director"]
         return won, role
 
     def promote(self, month: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

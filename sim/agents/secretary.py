@@ -22,7 +22,8 @@ from sim.parameters import ParameterSet
 from sim.timeline import monthly_probability
 
 #: Where a secretary came from (L43, L59).
-ORIGINS = ("local_cadre", "capable_earner", "returned_migrant", "veteran", "cgvo", "other_member")
+ORIGINS = ("local_cadre", "capable_earner", "returned_migrant", "veteran", "cgvo", "other_member",
+           "retired_cadre", "enterprise_manager")
 ORIGIN = {name: code for code, name in enumerate(ORIGINS)}
 _COARSE = 1 << 16
 
