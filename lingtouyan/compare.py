@@ -87,8 +87,9 @@ def run(argv: list[str] | None = None) -> int:
              f"scale {args.scale}, calibration {args.calibration}")
     with output_directory(out, "--out", PROG, record) as stage:
         frame.to_csv(stage / "compare.csv", index=False)
-        (stage / "compare.md").write_text(compare.markdown(frame, title, moments=moments.line(),
-                                                              calibration_seeds=calibration_seeds), encoding="utf-8")
+        text = compare.markdown(frame, title, moments=moments.line(),
+                                calibration_seeds=calibration_seeds)
+        (stage / "compare.md").write_text(text, encoding="utf-8")
         figure(frame, stage / "compare", figure_title(args.scenario, len(seeds), args.scale, args.lang),
                args.lang)
     overlaps = compare.overlap_summary(frame)

@@ -362,8 +362,8 @@ def test_seeds_needed_resolves_the_mean_to_the_acceptance_band():
 
 
 def test_the_calibration_averages_the_default_seeds():
-    from lingtouyan.calibrate import parser
     from lingtouyan._cli import seeds_arg
+    from lingtouyan.calibrate import parser
     from sim.calibration.msm import DEFAULT_SEEDS
 
     assert tuple(seeds_arg(parser().parse_args([]).seeds)) == DEFAULT_SEEDS
