@@ -51,7 +51,7 @@ def parser() -> OneLineParser:
     """Command-line options."""
     p = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0].split(": ", 1)[1])
     p.add_argument("--targets", default=None, help="targets file (default: sim/data/targets.yaml)")
-    p.add_argument("--seeds", default="1,2,3,4", help="seeds of every evaluation (default 1,2,3,4)")
+    p.add_argument("--seeds", default="1-8", help="seeds of every evaluation (default 1-8)")
     p.add_argument("--scale", type=float, default=0.01, help="share of villages simulated (default 0.01)")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     p.add_argument("--max-evaluations", type=int, default=600, help="budget of evaluations")
@@ -90,12 +90,14 @@ def run(argv: list[str] | None = None) -> int:
     report = check_output_dir(Path(args.report), "--report")
     check_writable_dir(Path(args.cache), "--cache")
     with_errors = args.max_evaluations >= msm.minimum_budget_for_errors(len(problem.free))
+    moments = msm.moment_count(problem.targets, problem.free)
     print(f"{PROG}: {len(problem.free)} parameters, {len(problem.targets)} fit targets "
           f"({len(targets) - len(problem.targets)} held out, never used), seeds {seeds}, "
           f"scale {args.scale}, {args.jobs} processes, at most {args.max_evaluations} evaluations"
           + ("" if with_errors else
              f" (standard errors need at least {msm.minimum_budget_for_errors(len(problem.free))}: "
              "not computed)"), flush=True)
+    print(f"  {moments.line()}", flush=True)
     started = time.monotonic()
 
     def progress(ev: msm.Evaluator) -> None:

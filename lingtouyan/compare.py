@@ -50,6 +50,7 @@ def run(argv: list[str] | None = None) -> int:
     from lingtouyan.compare_figure import title as figure_title
     from sim.calibration import compare
     from sim.calibration.calibrated import CALIBRATED_FILE
+    from sim.calibration.msm import moment_count
     from sim.calibration.targets import DEFAULT_TARGETS, load_targets
     from sim.config import resolve
     from sim.parameters import DATA_DIR
@@ -80,20 +81,42 @@ def run(argv: list[str] | None = None) -> int:
     stats = compare.run_seeds(targets, seeds, scenario=args.scenario, scale=args.scale,
                               calibration=calibration, jobs=args.jobs)
     frame = compare.table(targets, stats)
+    moments = moment_count(targets)
+    calibration_seeds = _calibration_seeds(calibration_file)
     title = (f"Reported figures and the simulation: {args.scenario}, {len(seeds)} seeds, "
              f"scale {args.scale}, calibration {args.calibration}")
     with output_directory(out, "--out", PROG, record) as stage:
         frame.to_csv(stage / "compare.csv", index=False)
-        (stage / "compare.md").write_text(compare.markdown(frame, title), encoding="utf-8")
+        text = compare.markdown(frame, title, moments=moments.line(),
+                                calibration_seeds=calibration_seeds)
+        (stage / "compare.md").write_text(text, encoding="utf-8")
         figure(frame, stage / "compare", figure_title(args.scenario, len(seeds), args.scale, args.lang),
                args.lang)
     overlaps = compare.overlap_summary(frame)
+    narrow = compare.narrow_summary(frame)
     for group, (inside, total) in compare.summary(frame).items():
         print(f"  {group:20s} mean inside: {inside:2d} of {total:2d}; "
-              f"90% seed band overlapping: {overlaps[group][0]:2d}")
+              f"90% seed band overlapping: {overlaps[group][0]:2d}; narrower: {narrow[group][0]:2d}")
+    print(f"  {moments.line()}")
+    wide = compare.wide_fit_targets(frame)
+    if wide:
+        print(f"  fit targets with a 90% seed band wider than the acceptance band: {', '.join(wide)}")
+    print(f"  {compare.seeds_line(frame, calibration_seeds)}")
     print(f"  wall time {time.monotonic() - started:.1f} s; outputs in {out}/ "
           "(compare.csv, compare.md, compare.png, compare.svg, provenance.json)")
     return 0
+
+
+def _calibration_seeds(path: Path | None) -> int:
+    """Seeds the calibration averages: those recorded in its file, else sim-calibrate's default."""
+    from sim.calibration.msm import DEFAULT_SEEDS
+    from sim.parameters import read_yaml
+
+    try:
+        seeds = read_yaml(path)["meta"]["seeds"] if path is not None and path.exists() else None
+    except Exception:  # an unreadable file was refused by resolve() already; fall back quietly
+        seeds = None
+    return len(seeds) if isinstance(seeds, list) and seeds else len(DEFAULT_SEEDS)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import subprocess
@@ -15,7 +16,16 @@ import yaml
 
 from sim.calibration import compare
 from sim.calibration.calibrated import load_calibrated, nest, write_calibrated
-from sim.calibration.msm import Evaluator, FreeParameter, Problem, calibrate, calibrated_leaves
+from sim.calibration.msm import (
+    Evaluator,
+    FreeParameter,
+    MomentCount,
+    Problem,
+    calibrate,
+    calibrated_leaves,
+    default_problem,
+    moment_count,
+)
 from sim.calibration.targets import Target, load_targets, statistic
 from sim.config import resolve
 from sim.errors import ConfigError, DataFileError
@@ -62,7 +72,11 @@ def test_every_target_quote_prints_its_figure():
                # a 2008 share derived from the 2012 share and its rise (NOTES c10)
                "cgvo_degree_share_2008", "cgvo_party_share_2008",
                # a trend stated in words (L43): the bound is 1, no printed figure
-               "secretary_quits_fell", "secretary_entrants_younger", "secretary_entrants_better_educated")
+               "secretary_quits_fell", "secretary_entrants_younger", "secretary_entrants_better_educated",
+               # yearly paths stated in words (L286, L122): a bound of 1 or the L106 yearly rate
+               "cgvo_in_post_grew_2009", "cgvo_in_post_grew_2010", "cgvo_in_post_grew_2011",
+               "enterprise_member_growth_2009", "enterprise_member_growth_2010",
+               "enterprise_member_growth_2011")
     missing = [t.id for t in TARGETS if not _figure_tokens(t) and t.id not in derived]
     assert not missing
 
@@ -276,3 +290,81 @@ def test_compare_table_has_the_documented_columns():
     assert bool(upper.inside) and upper.reported_high == 967000
     text = compare.markdown(frame, "t")
     assert "fit" in text and "held_out" in text
+
+
+def test_compare_table_says_whether_each_seed_band_is_narrower_than_its_tolerance():
+    target = next(t for t in TARGETS if t.id == "cgvo_in_post")  # band 212k +- 5%: 201.4k-222.6k
+    tight = {target.id: np.linspace(205000.0, 215000.0, 21)}
+    loose = {target.id: np.linspace(150000.0, 270000.0, 21)}
+    assert bool(compare.table([target], tight).iloc[0].seed_band_narrower)
+    frame = compare.table([target], loose)
+    assert not bool(frame.iloc[0].seed_band_narrower)
+    assert bool(frame.iloc[0].seed_band_overlaps)  # overlapping is not the same test
+    assert compare.wide_fit_targets(frame) == ["cgvo_in_post"]
+    assert compare.narrow_summary(frame) == {"fit": (0, 1)}
+    text = compare.markdown(frame, "t", moments=moment_count(TARGETS).line())
+    assert "wider than the acceptance band" in text and "cgvo_in_post" in text
+    assert "Moments vs parameters:" in text
+    # An open band is never narrower than a finite seed band; no finite value is not narrower.
+    open_target = next(t for t in TARGETS if t.id == "promotions_civil_service_since_2010")
+    assert bool(compare.table([open_target], {open_target.id: np.array([1e3, 9e3])}).iloc[0]
+                .seed_band_narrower)
+    assert not bool(compare.table([target], {target.id: np.array([np.nan])}).iloc[0]
+                    .seed_band_narrower)
+
+
+def test_moments_are_counted_as_the_calibration_builds_its_residuals():
+    counted = moment_count(TARGETS)
+    problem = default_problem(TARGETS)
+    assert counted == MomentCount(len(problem.targets), len(problem.free))
+    assert counted.parameters == len(calibrated_leaves()) > 0
+    # The path targets count once per date or window.
+    assert counted.moments == sum(t.role == "fit" and t.weight > 0 for t in TARGETS)
+    assert counted.ratio == pytest.approx(counted.moments / counted.parameters)
+    assert f"ratio {counted.ratio:.2f}" in counted.line()
+    # A held-out target or a fit target of weight 0 is no moment.
+    held = next(t for t in TARGETS if t.role == "held_out")
+    fit = next(t for t in TARGETS if t.role == "fit")
+    zero = dataclasses.replace(fit, id="zero", weight=0.0)
+    assert moment_count([held, fit, zero], problem.free) == MomentCount(1, len(problem.free))
+    assert MomentCount(3, 0).ratio == math.inf
+
+
+def test_fit_targets_give_paths_and_over_identify():
+    fit = [t for t in TARGETS if t.role == "fit"]
+    # The same measure fitted at two or more dates or windows (a path, not only its end).
+    by_measure: dict[str, int] = {}
+    for t in fit:
+        by_measure[t.measure] = by_measure.get(t.measure, 0) + 1
+    paths = {m for m, n in by_measure.items() if n >= 2}
+    assert {"cgvo_in_post", "enterprise_party_members", "cgvo_degree_share", "cgvo_party_share",
+            "promotions_civil_service_per_month", "promotions_institution_per_month"} <= paths
+    assert moment_count(TARGETS).ratio > 1.4
+
+
+def test_seeds_needed_resolves_the_mean_to_the_acceptance_band():
+    target = next(t for t in TARGETS if t.id == "cgvo_in_post")  # band 201.4k-222.6k, 21.2k wide
+    rng = np.random.default_rng(0)
+    values = rng.normal(212000.0, 10000.0, 400)
+    need = compare.seeds_needed(target, values)
+    sd = values.std(ddof=1)
+    # The mean of `need` seeds has a 90% band within the width; one seed fewer does not.
+    assert 2 * compare.Z90 * sd / math.sqrt(need) <= 21200.0 < 2 * compare.Z90 * sd / math.sqrt(need - 1)
+    frame = compare.table([target], {target.id: values})
+    assert frame.iloc[0].seeds_needed == need
+    assert compare.short_of_seeds(frame, int(need)) == []
+    assert compare.short_of_seeds(frame, int(need) - 1) == ["cgvo_in_post"]
+    assert f"need at most {int(need)} seeds" in compare.seeds_line(frame, int(need) - 1)
+    assert "short: cgvo_in_post" in compare.seeds_line(frame, int(need) - 1)
+    assert compare.seeds_needed(target, np.array([1.0])) != compare.seeds_needed(target, np.array([1.0]))
+    open_target = next(t for t in TARGETS if t.id == "promotions_civil_service_since_2010")
+    assert compare.seeds_needed(open_target, values) == 1.0
+
+
+def test_the_calibration_averages_the_default_seeds():
+    from lingtouyan._cli import seeds_arg
+    from lingtouyan.calibrate import parser
+    from sim.calibration.msm import DEFAULT_SEEDS
+
+    assert tuple(seeds_arg(parser().parse_args([]).seeds)) == DEFAULT_SEEDS
+    assert tuple(default_problem(TARGETS).seeds) == DEFAULT_SEEDS

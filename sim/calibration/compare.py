@@ -24,8 +24,9 @@ from sim.timeline import format_month, parse_month
 COLUMNS = (
     "target_id", "role", "class", "report", "measure", "statistic", "window", "reported", "reported_low",
     "reported_high", "band_low", "band_high", "simulated_mean", "simulated_p05", "simulated_p95",
-    "simulated_sd", "rel_error", "inside", "seed_band_overlaps", "weight", "reference_line", "note",
-    "class_reason",
+    "simulated_sd", "rel_error", "inside", "seed_band_overlaps", "seed_band_narrower", "seeds_needed",
+    "weight",
+    "reference_line", "note", "class_reason",
 )
 
 #: Summary groups in their order: fit targets, then held-out targets by class. Only
@@ -85,10 +86,62 @@ def table(targets: Sequence[Target], stats: dict[str, np.ndarray]) -> pd.DataFra
             "inside": bool(math.isfinite(mean) and t.inside(mean)),
             "seed_band_overlaps": bool(values.size and np.percentile(values, 95) >= band_low
                                        and np.percentile(values, 5) <= band_high),
+            "seed_band_narrower": narrower(t, values),
+            "seeds_needed": seeds_needed(t, values),
             "weight": t.weight, "reference_line": t.reference.get("line", ""), "note": t.note,
             "class_reason": t.klass and t.class_reason,
         })
     return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def narrower(target: Target, values: np.ndarray) -> bool:
+    """Whether the 90% band of single seeds is narrower than the target's acceptance band.
+
+    The acceptance band is the reported interval widened by the tolerance on each side; a
+    fit target whose seed band is wider can fall outside on one seed while its mean is
+    inside, so its tolerance is finer than what the runs resolve. An open band (one end
+    infinite) is always wider; no finite value is never narrower.
+    """
+    if not values.size:
+        return False
+    low, high = target.band
+    width = float(np.percentile(values, 95) - np.percentile(values, 5))
+    return bool(width <= high - low)
+
+
+#: Two-sided 90% quantile of the normal distribution.
+Z90 = 1.6448536269514722
+
+
+def seeds_needed(target: Target, values: np.ndarray) -> float:
+    """Fewest seeds whose mean has a 90% band narrower than the target's acceptance band.
+
+    From the spread of single seeds (normal approximation: the band of a mean of ``n``
+    seeds is ``2 * Z90 * sd / sqrt(n)`` wide). 1 for an open band or no spread; NaN with
+    fewer than two finite values.
+    """
+    if values.size < 2:
+        return math.nan
+    low, high = target.band
+    width = high - low
+    sd = float(values.std(ddof=1))
+    if not math.isfinite(width) or sd == 0:
+        return 1.0
+    if width <= 0:
+        return math.inf
+    return float(max(1, math.ceil((2 * Z90 * sd / width) ** 2)))
+
+
+def short_of_seeds(frame: pd.DataFrame, seeds: int) -> list[str]:
+    """Fit targets for which the mean of ``seeds`` seeds is not resolved to their acceptance band."""
+    fit = frame.loc[frame["role"] == "fit"]
+    need = fit["seeds_needed"].astype(float)
+    return [str(i) for i in fit.loc[~(need <= seeds), "target_id"]]
+
+
+def narrow_summary(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """``{group: (seed band narrower than the acceptance band, total)}``."""
+    return _count(frame, "seed_band_narrower")
 
 
 def group_of(role: str, klass: str) -> str:
@@ -132,14 +185,48 @@ def _fmt(x) -> str:
     return f"{x:.3g}"
 
 
-def markdown(frame: pd.DataFrame, title: str, worst: int = 5) -> str:
-    """The comparison as Markdown: summary, worst targets, then a table per report."""
+def wide_fit_targets(frame: pd.DataFrame) -> list[str]:
+    """Fit targets whose 90% seed band is wider than their acceptance band."""
+    fit = frame.loc[frame["role"] == "fit"]
+    return [str(i) for i in fit.loc[~fit["seed_band_narrower"].astype(bool), "target_id"]]
+
+
+def seeds_line(frame: pd.DataFrame, seeds: int) -> str:
+    """Whether the calibration's moments (means over ``seeds`` seeds) are resolved."""
+    fit = frame.loc[frame["role"] == "fit"]
+    short = short_of_seeds(frame, seeds)
+    need = fit["seeds_needed"].astype(float)
+    most = int(need.max()) if need.notna().any() and math.isfinite(need.max()) else None
+    return (f"mean of the calibration's {seeds} seeds: 90% band narrower than the acceptance band "
+            f"for {len(fit) - len(short)} of {len(fit)} fit targets"
+            + (f"; the fit targets need at most {most} seeds" if most is not None else "")
+            + (f" (short: {', '.join(short)})" if short else ""))
+
+
+def markdown(frame: pd.DataFrame, title: str, worst: int = 5,
+             moments: str | None = None, calibration_seeds: int | None = None) -> str:
+    """The comparison as Markdown: summary, worst targets, then a table per report.
+
+    ``moments`` is the line of :meth:`sim.calibration.msm.MomentCount.line` (left out if None);
+    with ``calibration_seeds``, a line of :func:`seeds_line`.
+    """
     lines = [f"# {title}", ""]
     overlaps = overlap_summary(frame)
+    narrow = narrow_summary(frame)
     for group, (inside, total) in summary(frame).items():
         note = " (checks, not scored)" if group.endswith("identity") else ""
         lines.append(f"- **{group}**{note}: mean inside the band {inside} of {total}; "
-                     f"90% seed band overlapping it {overlaps[group][0]} of {total}")
+                     f"90% seed band overlapping it {overlaps[group][0]} of {total}; "
+                     f"narrower than it {narrow[group][0]} of {total}")
+    if moments:
+        lines.append(f"- {moments[0].upper()}{moments[1:]}")
+    wide = wide_fit_targets(frame)
+    if wide:
+        lines.append("- Fit targets whose 90% seed band is wider than the acceptance band "
+                     f"(one seed can fall outside while the mean is inside): {', '.join(wide)}")
+    if calibration_seeds:
+        line = seeds_line(frame, calibration_seeds)
+        lines.append(f"- {line[0].upper()}{line[1:]}")
     lines += ["", f"Worst {worst} by distance from the reported interval (in tolerance units):", ""]
     lines += ["| target | role | class | reported | simulated mean | 90% band | rel. error |",
               "|---|---|---|---|---|---|---|"]
@@ -151,15 +238,16 @@ def markdown(frame: pd.DataFrame, title: str, worst: int = 5) -> str:
     for report, group in frame.groupby("report", sort=False):
         lines += ["", f"## {report}", "",
                   "| target | role | class | window | reported | band | simulated mean | 90% band | "
-                  "rel. error | inside | band overlaps | line |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "rel. error | inside | band overlaps | band narrower | line |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for _, r in group.iterrows():
             lines.append(
                 f"| {r.target_id} | {r.role} | {r['class'] or ''} | {r.window} | {_reported(r)} | "
                 f"{_fmt(r.band_low)}–{_fmt(r.band_high)} | {_fmt(r.simulated_mean)} | "
                 f"{_fmt(r.simulated_p05)}–{_fmt(r.simulated_p95)} | {r.rel_error:+.1%} | "
                 f"{'yes' if r.inside else '**no**'} | "
-                f"{'yes' if r.seed_band_overlaps else 'no'} | {r.reference_line} |")
+                f"{'yes' if r.seed_band_overlaps else 'no'} | "
+                f"{'yes' if r.seed_band_narrower else 'no'} | {r.reference_line} |")
     return "\n".join(lines) + "\n"
 
 
