@@ -339,7 +339,8 @@ def test_fit_targets_give_paths_and_over_identify():
     paths = {m for m, n in by_measure.items() if n >= 2}
     assert {"cgvo_in_post", "enterprise_party_members", "cgvo_degree_share", "cgvo_party_share",
             "promotions_civil_service_per_month", "promotions_institution_per_month"} <= paths
-    assert moment_count(TARGETS).ratio > 1.4
+    # A third more moments than calibrated parameters (32 for 23 at 2026-12-02; docs/CALIBRATION.md).
+    assert moment_count(TARGETS).ratio > 4 / 3
 
 
 def test_seeds_needed_resolves_the_mean_to_the_acceptance_band():
