@@ -175,8 +175,14 @@ def _cgvo_reporters() -> dict[str, Callable]:
     }
 
 
-#: Sums over the two committees' members, as :func:`two_committee_sums` gives them.
-COMMITTEE_SUMS = ("members", "cgvos", "college", "aged", "age", "under35")
+#: The two committees' shares (§7.15.12): each measure's numerator and denominator among the sums
+#: of :func:`two_committee_sums`; national (:mod:`sim.outcomes`) and by province (:mod:`sim.regions`).
+COMMITTEE_SHARES = {
+    "two_committees_cgvo_share": ("cgvos", "members"),
+    "two_committees_college_share": ("college", "members"),
+    "two_committees_mean_age": ("age", "aged"),
+    "two_committees_under35_share": ("under35", "aged"),
+}
 
 
 def two_committee_sums(m, by_province: bool = False) -> dict[str, np.ndarray | float]:
@@ -245,10 +251,7 @@ def _committee_reporters() -> dict[str, Callable]:
 
     return {
         "two_committees_members": lambda m: sums_of(m)["members"] * m.weight,
-        "two_committees_cgvo_share": ratio("cgvos", "members"),
-        "two_committees_college_share": ratio("college", "members"),
-        "two_committees_mean_age": ratio("age", "aged"),
-        "two_committees_under35_share": ratio("under35", "aged"),
+        **{name: ratio(*pair) for name, pair in COMMITTEE_SHARES.items()},
     }
 
 

@@ -23,7 +23,7 @@ from sim.agents.cgvo import CAREERS, ROUTES
 from sim.agents.structure import ELEMENTS
 from sim.datafiles import REGIONS
 from sim.errors import ConfigError
-from sim.outcomes import two_committee_sums
+from sim.outcomes import COMMITTEE_SHARES, two_committee_sums
 from sim.policies import CHANNELS
 from sim.timeline import format_month
 
@@ -35,8 +35,7 @@ MEASURES = (
     "cgvo_in_post", *(f"cgvo_exits_{r}_cumulative" for r in ROUTES),
     "enterprise_coverage_share", "party_admissions_rural_per_month",
     *(f"cgvo_in_{k}" for k in CAREERS[1:]), "cgvo_on_township_reserve", "cgvo_on_county_reserve",
-    "two_committees_members", "two_committees_cgvo_share", "two_committees_college_share",
-    "two_committees_mean_age", "two_committees_under35_share",
+    "two_committees_members", *COMMITTEE_SHARES,
 )
 #: The month's events counted by province (villages where they happened).
 EVENTS = ("secretary_quits", *(f"promotions_{c}" for c in CHANNELS))
@@ -128,8 +127,7 @@ class RegionalOutcomes:
         i += 2
         sums = two_committee_sums(model, by_province=True)
         num[i] = sums["members"] * w
-        for k, (top, bottom) in enumerate((("cgvos", "members"), ("college", "members"),
-                                              ("age", "aged"), ("under35", "aged")), start=i + 1):
+        for k, (top, bottom) in enumerate(COMMITTEE_SHARES.values(), start=i + 1):
             num[k], den[k] = sums[top], sums[bottom]
         self._months.append((num, den))
 
