@@ -17,8 +17,8 @@ from sim.calibration.calibrated import (
     stale_calibration,
 )
 
-VALUES = {"param.cgvo.initial_stock": {"value": 1.0, "se": 0.1, "low": 0.0, "high": 2.0, "start": 1.0,
-                                       "unit": "graduates"}}
+VALUES = {"param.cgvo.long_contract_share": {"value": 0.5, "se": 0.1, "low": 0.0, "high": 1.0, "start": 0.5,
+                                               "unit": "share of contracts"}}
 
 
 def _copy_of_sim(tmp_path: Path) -> Path:
